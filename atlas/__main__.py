@@ -1,0 +1,5 @@
+"""python -m atlas: the same as the atlas command."""
+
+from atlas.cli import main
+
+main()

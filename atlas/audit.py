@@ -1,0 +1,114 @@
+"""The rendered release and its ledger -> pass, or a ProtectionError that blocks publishing.
+
+The audit plays the attacker against what would be published:
+
+* the protected table: no withheld cell carries a number; no published count, and no
+  published rate's numerator or complement, is 1 to ``min_count - 1``;
+* the ledger: every number a page, map or PDF shows comes from a cell that may be
+  shown, and reads exactly as the formatter writes that cell; in HTML files the text is
+  really there.
+
+Complementary suppression and the full attack on differences come with later issues.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+
+import numpy as np
+import pandas as pd
+
+from atlas.config import Config
+from atlas.errors import ProtectionError
+from atlas.model import INDICATOR_INFO, Rendered
+from atlas.render.format import format_cell
+
+SHOWABLE = {"published", "top_coded", "bottom_coded"}
+_KEY = ["indicator", "layer", "geo_id", "group", "grade_band", "year"]
+
+
+def audit(rendered: Rendered, table: pd.DataFrame, *, config: Config) -> None:
+    """Raise :class:`ProtectionError` listing what would leak; return when nothing does."""
+    failures = _check_table(table, config.privacy.min_count)
+    failures += _check_ledger(rendered, table, config.indicators.rate_precision)
+    if failures:
+        shown = "\n".join(f"  - {f}" for f in failures[:20])
+        more = f"\n  ... and {len(failures) - 20} more" if len(failures) > 20 else ""
+        raise ProtectionError(
+            f"protection could not be proven; nothing was published:\n{shown}{more}"
+        )
+
+
+def _small(x: pd.Series, min_count: int) -> pd.Series:
+    return (x >= 1) & (x < min_count)
+
+
+def _check_table(table: pd.DataFrame, min_count: int) -> list[str]:
+    failures = []
+    withheld = table["flag"] == "withheld"
+    numbers = table[["numerator", "denominator", "value"]].notna().any(axis=1)
+    if (withheld & numbers).any():
+        failures.append(f"{int((withheld & numbers).sum())} withheld cell(s) carry a number")
+    counts = table["indicator"].map(lambda i: INDICATOR_INFO[i].kind == "count").astype(bool)
+    num, den = table["numerator"], table["denominator"]
+    small_count = counts & _small(num, min_count)
+    small_rate = ~counts & (_small(num, min_count) | _small(den - num, min_count))
+    for label, bad in (("count", small_count), ("rate", small_rate)):
+        if bad.any():
+            example = table.loc[bad, _KEY].iloc[0].to_dict()
+            failures.append(
+                f"{int(bad.sum())} published {label} cell(s) reveal 1 to {min_count - 1} "
+                f"students, for example {example}"
+            )
+    return failures
+
+
+def _check_ledger(rendered: Rendered, table: pd.DataFrame, precision: int) -> list[str]:
+    if not rendered.ledger:
+        return []
+    ledger = pd.DataFrame([dataclasses.asdict(e) for e in rendered.ledger])
+    joined = ledger.merge(table, on=_KEY, how="left", indicator="_found")
+    failures = []
+    missing = joined["_found"] == "left_only"
+    if missing.any():
+        row = joined.loc[missing].iloc[0]
+        failures.append(
+            f"{int(missing.sum())} number(s) shown with no cell behind them, for example "
+            f"{row['shown']!r} in {row['where']}"
+        )
+    found = joined[~missing]
+    hidden = ~found["flag"].isin(SHOWABLE)
+    if hidden.any():
+        row = found.loc[hidden].iloc[0]
+        failures.append(
+            f"{int(hidden.sum())} number(s) shown from cells that may not be shown, for "
+            f"example {row['shown']!r} ({row['flag']}) in {row['where']}"
+        )
+    ok = found[~hidden]
+    expected = np.array([format_cell(r, precision) for r in ok.itertuples(index=False)])
+    wrong = ok["shown"].to_numpy() != expected
+    if wrong.any():
+        i = int(np.flatnonzero(wrong)[0])
+        failures.append(
+            f"{int(wrong.sum())} number(s) shown differently from their cell, for example "
+            f"{ok['shown'].iloc[i]!r} instead of {expected[i]!r} in {ok['where'].iloc[i]}"
+        )
+    failures += _check_text_present(rendered, ledger)
+    return failures
+
+
+def _check_text_present(rendered: Rendered, ledger: pd.DataFrame) -> list[str]:
+    absent = []
+    for where, entries in ledger.groupby("where"):
+        if not str(where).endswith(".html") or where not in rendered.files:
+            continue
+        text = rendered.files[str(where)].decode("utf-8")
+        absent += [
+            f"{s!r} in {where}"
+            for s in set(entries["shown"])
+            if s not in text and html.escape(s) not in text
+        ]
+    if absent:
+        return [f"{len(absent)} ledger entries not found in their page, for example {absent[0]}"]
+    return []

@@ -1,0 +1,158 @@
+"""The command line: parses flags, calls the library, maps errors to exit codes.
+
+Exit codes: 0 ok; 1 an input or config problem; 2 usage; 3 protection could not be
+proven, so nothing was published.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from atlas import __version__
+from atlas.errors import AtlasError
+
+_config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("atlas.toml"),
+    show_default=True,
+    help="The project's atlas.toml.",
+)
+_quiet_option = click.option("--quiet", is_flag=True, help="Print only problems.")
+_strict_option = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+
+
+def _progress(quiet: bool) -> Callable[[str], None]:
+    def say(message: str) -> None:
+        if not quiet:
+            click.echo(f"  {message} ...", err=True)
+
+    return say
+
+
+def _fail(exc: AtlasError) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(exc.exit_code)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="atlas")
+def main() -> None:
+    """Build atlases of student homelessness and school attendance."""
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def init(directory: Path) -> None:
+    """Start a project in DIRECTORY: a commented atlas.toml and the file layout."""
+    from atlas.commands.init import init_project
+
+    try:
+        written = init_project(directory)
+    except AtlasError as exc:
+        _fail(exc)
+    click.echo(f"Started a project in {directory}:")
+    for path in written:
+        click.echo(f"  {path}")
+    click.echo("Put your extracts in data/, edit atlas.toml, then run 'atlas validate'.")
+
+
+@main.command()
+@_config_option
+@_strict_option
+def validate(config_path: Path, strict: bool) -> None:
+    """Check the inputs and print every problem; write nothing."""
+    from atlas.config import load_config
+    from atlas.validate import validate as check
+
+    try:
+        extract = check(load_config(config_path), strict=strict)
+    except AtlasError as exc:
+        _fail(exc)
+    for problem in extract.problems:
+        click.echo(f"{problem.severity}: {problem}")
+    click.echo(
+        f"The inputs are valid: {extract.enrollment.num_rows:,} enrollment rows, "
+        f"{len(extract.schools):,} schools, {len(extract.shelters):,} shelters."
+    )
+
+
+@main.command()
+@_config_option
+@_strict_option
+@_quiet_option
+def build(config_path: Path, strict: bool, quiet: bool) -> None:
+    """Build the whole atlas: website, PDF, tables and manifest."""
+    from atlas.config import load_config
+
+    try:
+        _build(load_config(config_path), strict=strict, quiet=quiet, output=None)
+    except AtlasError as exc:
+        _fail(exc)
+
+
+@main.command()
+@click.option("--scale", type=click.FloatRange(min=0.001), default=1.0, show_default=True,
+              help="Size of the city: 1 is New York City (about 1.1 million students).")
+@click.option("--seed", type=int, default=2015, show_default=True, help="Random seed.")
+@click.option("--first-year", default="2010-11", show_default=True,
+              help="First of the five school years, as 2010-11.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("demo"),
+              show_default=True, help="Folder for the generated project.")
+@click.option("--build", "build_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("build"), show_default=True, help="Folder for the atlas.")
+@_quiet_option
+def demo(scale: float, seed: int, first_year: str, out: Path, build_dir: Path,
+         quiet: bool) -> None:
+    """Generate the synthetic demo city into --out and build its atlas into --build."""
+    from atlas.config import load_config
+    from atlas.demo import generate_city
+
+    try:
+        if not quiet:
+            click.echo(f"Generating the demo city (scale {scale}, seed {seed}) in {out}", err=True)
+        generate_city(out, scale=scale, seed=seed, first_year=_year(first_year),
+                      progress=_progress(quiet))
+        config = load_config(out / "atlas.toml")
+        _build(config, strict=True, quiet=quiet, output=build_dir.resolve())
+    except AtlasError as exc:
+        _fail(exc)
+
+
+def _year(text: str) -> str:
+    import re
+
+    match = re.fullmatch(r"(\d{4})-(\d{2})", text)
+    if not match or (int(match[1]) + 1) % 100 != int(match[2]):
+        raise click.BadParameter(f"{text!r} is not a school year like 2010-11",
+                                 param_hint="--first-year")
+    return text
+
+
+def _build(config, *, strict: bool, quiet: bool, output: Path | None) -> None:
+    from atlas.pipeline import build_atlas
+
+    result = build_atlas(config, strict=strict, output=output, progress=_progress(quiet))
+    warnings = [p for p in result.problems if p.severity == "warning"]
+    notes = [p for p in result.problems if p.severity == "note"]
+    for problem in warnings:
+        click.echo(f"warning: {problem}", err=True)
+    if not quiet:
+        total = sum(result.timings.values())
+        click.echo(
+            f"Built the atlas in {total:.1f} s: {result.cells:,} cells, {result.files:,} files, "
+            f"{len(warnings)} warning(s), {len(notes)} note(s) of accepted repairs."
+        )
+        click.echo(f"  Website:  {result.output / 'index.html'}")
+        click.echo(f"  PDF:      {result.output / 'atlas.pdf'}")
+        click.echo(f"  Table:    {result.output / 'data' / 'atlas_long.csv'}")
+        click.echo(f"  Report:   {result.report}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

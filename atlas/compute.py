@@ -1,0 +1,59 @@
+"""A checked :class:`Extract` -> unprotected cells with geography names.
+
+Runs the student-year and indicator expressions on the engine (embedded DuckDB by
+default) and attaches the names of the geographies. The result never leaves the
+process unprotected: the next stage is ``protect``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow.compute as pc
+
+from atlas.config import Config
+from atlas.engine import connect, register
+from atlas.groups import student_years
+from atlas.indicators import Indicator, registry
+from atlas.indicators.cells import compute_cells
+from atlas.model import CITY_LAYER, SCHOOL_LAYER
+from atlas.validate import Extract
+
+
+def active_indicators(config: Config, columns: set[str]) -> list[Indicator]:
+    """The indicators whose input fields are present."""
+    return [i for i in registry(config.indicators.chronic_absence) if set(i.needs) <= columns]
+
+
+def school_years(extract: Extract) -> list[str]:
+    return sorted(pc.unique(extract.enrollment["school_year"]).to_pylist())
+
+
+def compute(config: Config, extract: Extract) -> pd.DataFrame:
+    """Every cell with its numerator and denominator, and the geography's name."""
+    years = school_years(extract)
+    layer_names = [layer.name for layer in config.layers if layer.name in extract.layers]
+    school_geo = extract.schools[["school_id", *layer_names]]
+    geo_ids = {name: list(extract.layers[name].frame["geo_id"]) for name in layer_names}
+    with connect() as con:
+        spells = register(con, "enrollment", extract.enrollment)
+        sy = student_years(spells, years=years, priority=config.housing.priority)
+        sy = con.create_table("student_years", sy, temp=True)
+        indicators = active_indicators(config, set(sy.columns))
+        cells = compute_cells(
+            con, sy, indicators=indicators, years=years, school_geo=school_geo, geo_ids=geo_ids
+        )
+    names = pd.concat(
+        [
+            pd.DataFrame({"layer": name, "geo_id": geo.frame["geo_id"],
+                          "geo_name": geo.frame["geo_name"]})
+            for name, geo in extract.layers.items()
+        ]
+        + [
+            pd.DataFrame({"layer": [CITY_LAYER], "geo_id": [CITY_LAYER],
+                          "geo_name": [config.city_name]}),
+            pd.DataFrame({"layer": SCHOOL_LAYER, "geo_id": extract.schools["school_id"],
+                          "geo_name": extract.schools["school_name"]}),
+        ],
+        ignore_index=True,
+    )
+    return cells.merge(names, on=["layer", "geo_id"], how="left")

@@ -1,0 +1,115 @@
+"""Enrollment spells -> one row per student-year, with the housing groups it belongs to.
+
+A student-year belongs to the student's last school of the year (the spell with the
+latest exit date; an open spell is the latest), so that schools add up to districts and
+districts to the city. Its housing status is the homeless status that comes first in
+``[housing] priority`` among its spells, else housed. From the status history:
+
+* homeless: homeless at any time in the year; its types by the status picked;
+* housed: not homeless; low-income when eligible for free or reduced-price lunch on
+  any spell (homeless students count as eligible);
+* formerly homeless: housed in Y, homeless in any of Y-4 .. Y-1;
+* ever homeless: homeless in any of Y-4 .. Y; always housed: in none of them.
+
+The last three need the four prior years in the data; for earlier years they are
+undefined, and those student-years belong to none of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ibis
+import ibis.expr.types as ir
+
+from atlas.model import BAND_OF_GRADE, HOMELESS_TYPES
+
+HISTORY_YEARS = 4  # prior years that formerly / ever homeless look back on
+_HOUSED_RANK = len(HOMELESS_TYPES)
+
+
+def student_years(
+    spells: ir.Table, *, years: Sequence[str], priority: Sequence[str]
+) -> ir.Table:
+    """Collapse spells to student-years with status, band, last school and sums."""
+    rank = ibis.cases(
+        *[(spells.housing_status == status, i) for i, status in enumerate(priority)],
+        else_=_HOUSED_RANK,
+    )
+    # Latest spell first: exit date (open = latest), then entry date, then school id.
+    last_key = (
+        spells.exit_date.fill_null(ibis.date(9999, 12, 31)).strftime("%Y%m%d")
+        + spells.entry_date.strftime("%Y%m%d")
+        + spells.school_id
+    )
+    spells = spells.mutate(_rank=rank, _last=last_key)
+    optional = set(spells.columns)
+    sums = {
+        c: spells[c].sum()
+        for c in ("days_enrolled", "days_absent", "days_suspended")
+        if c in optional
+    }
+    maxima = {c: spells[c].max() for c in ("ela_level", "math_level") if c in optional}
+    flags = {c: spells[c].any() for c in ("ell", "late_entry", "retained") if c in optional}
+    sy = spells.group_by(["student_id", "school_year"]).aggregate(
+        school_id=spells.school_id.argmax(spells._last),
+        grade=spells.grade.argmax(spells._last),
+        n_schools=spells.school_id.nunique(),
+        status_rank=spells._rank.min(),
+        lunch_any=spells.lunch_eligible.any(),
+        **sums,
+        **maxima,
+        **flags,
+    )
+    if "suspended" in optional:
+        # Suspension counts at the final school of the year.
+        last_flag = spells.suspended.fill_null(False).cast("int8").argmax(spells._last)
+        sy = sy.join(
+            spells.group_by(["student_id", "school_year"]).aggregate(suspended=last_flag),
+            ["student_id", "school_year"],
+        )
+    year_index = ibis.cases(*[(sy.school_year == y, i) for i, y in enumerate(years)])
+    status = ibis.cases(
+        *[(sy.status_rank == i, s) for i, s in enumerate(priority)], else_="housed"
+    )
+    band = ibis.cases(*[(sy.grade == g, b) for g, b in BAND_OF_GRADE.items()])
+    sy = sy.mutate(
+        year_index=year_index,
+        status=status,
+        homeless=sy.status_rank < _HOUSED_RANK,
+        grade_band=band,
+    )
+    return _with_history(sy)
+
+
+def _with_history(sy: ir.Table) -> ir.Table:
+    """Add prior_homeless (any of the four prior years) and history_complete."""
+    # The latest earlier year in which the student was homeless, if any.
+    before = ibis.window(group_by="student_id", order_by="year_index", rows=(None, -1))
+    last_homeless = ibis.cases((sy.homeless, sy.year_index), else_=None).max().over(before)
+    sy = sy.mutate(_last_homeless=last_homeless)
+    return sy.mutate(
+        prior_homeless=(sy._last_homeless >= sy.year_index - HISTORY_YEARS).fill_null(False),
+        history_complete=sy.year_index >= HISTORY_YEARS,
+    ).drop("_last_homeless")
+
+
+def group_predicates(sy: ir.Table) -> dict[str, ir.BooleanColumn]:
+    """Membership of each student-year in each housing group, as boolean columns."""
+    homeless = sy.homeless
+    housed = ~homeless
+    low_income = sy.lunch_any | homeless
+    complete = sy.history_complete
+    ever = homeless | sy.prior_homeless
+    groups: dict[str, ir.BooleanColumn] = {
+        "all": ibis.literal(True),
+        "homeless": homeless,
+        **{t: sy.status == t for t in HOMELESS_TYPES},
+        "housed": housed,
+        "housed_low_income": housed & low_income,
+        "housed_not_low_income": housed & ~low_income,
+        "formerly_homeless": complete & housed & sy.prior_homeless,
+        "ever_homeless": complete & ever,
+        "always_housed": complete & ~ever,
+    }
+    return groups

@@ -1,0 +1,43 @@
+"""Indicators: for each, who is counted (population) and who has the outcome (event).
+
+Each indicator is written once as Ibis expressions over the student-year table, so it
+runs on any backend Ibis supports. A count indicator has no event: its numerator is the
+number of students. The registry lists every indicator the pipeline computes; which ones
+run depends on the input fields present.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from atlas.model import INDICATOR_INFO
+
+Predicate = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """An indicator over student-years."""
+
+    id: str
+    population: Predicate
+    event: Predicate | None = None  # None: a count of the population
+    needs: tuple[str, ...] = ()  # student-year columns it reads
+
+    @property
+    def bands(self) -> tuple[str, ...]:
+        return INDICATOR_INFO[self.id].bands
+
+
+def registry(chronic_absence: str) -> list[Indicator]:
+    """Every indicator, in publishing order, with the headline attendance pack."""
+    from atlas.indicators import attendance, enrollment, mobility, proficiency
+
+    return [
+        *enrollment.INDICATORS,
+        *mobility.INDICATORS,
+        *attendance.indicators(chronic_absence),
+        *proficiency.INDICATORS,
+    ]

@@ -1,0 +1,177 @@
+"""Student-years -> unprotected cells: numerator and denominator for every
+geography x housing group x year x grade band x indicator.
+
+Everything is counted from the records: student-years are summed per school (each
+student-year sits at exactly one school, its last), and every layer, the borough and
+the city included, is summed from those school counts of records, never from another
+layer's figures. The roll-up runs in Ibis too; only the final reshaping to the long
+form happens in pandas, on a table of a few thousand rows per layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+from atlas.groups import HISTORY_YEARS, group_predicates
+from atlas.indicators import Indicator
+from atlas.model import CITY_LAYER, HOMELESS_TYPES, SCHOOL_LAYER
+
+#: Groups that need four prior years of history.
+HISTORY_GROUPS = ("formerly_homeless", "ever_homeless", "always_housed")
+#: Groups shown on the school layer (the dot maps): share homeless and counts by type.
+SCHOOL_GROUPS = ("all", "homeless", *HOMELESS_TYPES)
+CELL_COLUMNS = [
+    "year", "layer", "geo_id", "group", "grade_band", "indicator", "numerator", "denominator",
+]
+_SEP = "__"
+
+
+def compute_cells(
+    con: ibis.BaseBackend,
+    sy: ir.Table,
+    *,
+    indicators: Sequence[Indicator],
+    years: Sequence[str],
+    school_geo: pd.DataFrame,
+    geo_ids: dict[str, list[str]],
+) -> pd.DataFrame:
+    """All cells, unprotected. ``school_geo`` maps school_id to each layer's geo_id."""
+    per_school = con.create_table(
+        "school_sums", _school_sums(sy, indicators), temp=True
+    )
+    located = per_school.join(
+        ibis.memtable(school_geo.astype(object).where(school_geo.notna(), None)),
+        "school_id",
+        how="left",
+    )
+    sums = [c for c in per_school.columns if _SEP in c]
+    frames = []
+    for layer in [CITY_LAYER, *geo_ids, SCHOOL_LAYER]:
+        key = ibis.literal(CITY_LAYER) if layer == CITY_LAYER else located[
+            "school_id" if layer == SCHOOL_LAYER else layer
+        ]
+        rolled = located.mutate(geo_id=key.cast("string")).filter(ibis._.geo_id.notnull())
+        for banded in (True, False):
+            by = ["school_year", "geo_id"] + (["grade_band"] if banded else [])
+            frame = rolled.group_by(by).aggregate(**{c: rolled[c].sum() for c in sums}).execute()
+            if not banded:
+                frame["grade_band"] = "all"
+            frame["layer"] = layer
+            frames.append(frame)
+    wide = pd.concat(frames, ignore_index=True)
+    ids = {CITY_LAYER: [CITY_LAYER], **geo_ids}
+    return _long(wide, indicators, years, ids)
+
+
+def _school_sums(sy: ir.Table, indicators: Sequence[Indicator]) -> ir.Table:
+    """Per school, year and band: counts of each group in each population and event."""
+    groups = group_predicates(sy)
+    aggs = {}
+    for ind in indicators:
+        population = ind.population(sy)
+        for name, member in groups.items():
+            counted = population & member
+            aggs[f"d{_SEP}{ind.id}{_SEP}{name}"] = counted.cast("int64").sum()
+            if ind.event is not None:
+                hit = counted & ind.event(sy).fill_null(False)
+                aggs[f"n{_SEP}{ind.id}{_SEP}{name}"] = hit.cast("int64").sum()
+    return sy.group_by(["school_year", "school_id", "grade_band"]).aggregate(**aggs)
+
+
+def _long(
+    wide: pd.DataFrame,
+    indicators: Sequence[Indicator],
+    years: Sequence[str],
+    geo_ids: dict[str, list[str]],
+) -> pd.DataFrame:
+    """Reshape the sums to one row per cell, on the full grid of geographies."""
+    value_cols = [c for c in wide.columns if _SEP in c]
+    long = wide.melt(
+        id_vars=["school_year", "layer", "geo_id", "grade_band"], value_vars=value_cols
+    )
+    parts = long["variable"].str.split(_SEP, expand=True)
+    long = long.assign(kind=parts[0], indicator=parts[1], group=parts[2])
+    cells = long.pivot_table(
+        index=["school_year", "layer", "geo_id", "grade_band", "indicator", "group"],
+        columns="kind",
+        values="value",
+        aggfunc="sum",
+    ).reset_index()
+    cells = cells.rename(columns={"school_year": "year", "d": "denominator", "n": "numerator"})
+    cells = _complete_grid(cells, indicators, years, geo_ids)
+    counts = cells["indicator"] == "students"
+    cells.loc[counts, "numerator"] = cells.loc[counts, "denominator"]
+    cells.loc[counts, "denominator"] = np.nan
+    shares = _shares(cells[counts])
+    cells = pd.concat([cells, shares], ignore_index=True)
+    keep = _defined(cells, indicators, years)
+    return cells.loc[keep, CELL_COLUMNS].reset_index(drop=True)
+
+
+def _complete_grid(
+    cells: pd.DataFrame,
+    indicators: Sequence[Indicator],
+    years: Sequence[str],
+    geo_ids: dict[str, list[str]],
+) -> pd.DataFrame:
+    """Add zero rows for geographies with no students (a true zero, not a gap)."""
+    groups = sorted(cells["group"].unique())
+    index = pd.MultiIndex.from_tuples(
+        [
+            (y, layer, g, band, ind.id, grp)
+            for layer, ids in geo_ids.items()
+            for g in ids
+            for y in years
+            for ind in indicators
+            for band in ind.bands
+            for grp in groups
+        ],
+        names=["year", "layer", "geo_id", "grade_band", "indicator", "group"],
+    )
+    keys = ["year", "layer", "geo_id", "grade_band", "indicator", "group"]
+    schools = cells[cells["layer"] == SCHOOL_LAYER]
+    grid = (
+        cells[cells["layer"] != SCHOOL_LAYER]
+        .set_index(keys)
+        .reindex(index)
+        .reset_index()
+    )
+    grid["denominator"] = grid["denominator"].fillna(0)
+    has_event = {i.id for i in indicators if i.event is not None}
+    grid.loc[grid["indicator"].isin(has_event), "numerator"] = grid["numerator"].fillna(0)
+    return pd.concat([grid, schools], ignore_index=True)
+
+
+def _shares(counts: pd.DataFrame) -> pd.DataFrame:
+    """share_of_students: each group's students over all students of the same cell."""
+    keys = ["year", "layer", "geo_id", "grade_band"]
+    total = counts[counts["group"] == "all"].set_index(keys)["numerator"].rename("denominator")
+    shares = counts[counts["group"] != "all"].drop(columns="denominator").join(total, on=keys)
+    return shares.assign(indicator="share_of_students")
+
+
+def _defined(
+    cells: pd.DataFrame, indicators: Sequence[Indicator], years: Sequence[str]
+) -> pd.Series:
+    """Which cells exist: bands per indicator, history groups, the school layer's scope."""
+    bands = {i.id: set(i.bands) for i in indicators}
+    bands["share_of_students"] = bands["students"]
+    ok = pd.Series(
+        [band in bands[ind] for band, ind in zip(cells["grade_band"], cells["indicator"],
+                                                   strict=True)],
+        index=cells.index,
+    )
+    early = set(years[:HISTORY_YEARS])
+    ok &= ~(cells["group"].isin(HISTORY_GROUPS) & cells["year"].isin(early))
+    school = cells["layer"] == SCHOOL_LAYER
+    ok &= ~school | (
+        cells["group"].isin(SCHOOL_GROUPS)
+        & (cells["grade_band"] == "all")
+        & cells["indicator"].isin(["students", "share_of_students"])
+    )
+    return ok

@@ -1,0 +1,79 @@
+"""Schools and shelters (points) -> the geography of every layer they fall in.
+
+A school's administering district is an attribute of the school; its position decides
+every other layer, the borough included. The point-in-polygon joins run in a projected
+CRS (the config's, or the local UTM zone), as distances and containment are meant.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+from atlas.boundaries import WGS84
+from atlas.config import Config
+from atlas.errors import Problem
+from atlas.load import row_list
+from atlas.model import Geography
+
+
+def points(frame: pd.DataFrame) -> gpd.GeoDataFrame:
+    """A table with longitude/latitude columns as WGS 84 points."""
+    return gpd.GeoDataFrame(
+        frame,
+        geometry=gpd.points_from_xy(frame["longitude"], frame["latitude"]),
+        crs=WGS84,
+    )
+
+
+def locate(
+    frame: pd.DataFrame,
+    layers: dict[str, Geography],
+    *,
+    config: Config,
+    fname: str,
+    what: str,
+    attribute_layer: str | None = None,
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Add one column per layer with the geo_id each point falls in (None outside all).
+
+    ``attribute_layer`` names a layer taken from the row's own ``district`` column
+    instead of its position (the school's administering district).
+    """
+    problems: list[Problem] = []
+    pts = points(frame.reset_index(drop=True))
+    crs = config.projected_crs or pts.estimate_utm_crs()
+    projected = pts.to_crs(crs)
+    out = frame.reset_index(drop=True).copy()
+    district = config.district_layer.name
+    for name, geo in layers.items():
+        polys = geo.frame.loc[geo.frame.geometry.notna(), ["geo_id", "geometry"]].to_crs(crs)
+        hit = gpd.sjoin(projected[["geometry"]], polys, how="left", predicate="within")
+        # A point on a shared edge can fall in two features; keep the first, deterministically.
+        hit = hit[~hit.index.duplicated(keep="first")].sort_index()
+        located = hit["geo_id"].astype(object).where(hit["geo_id"].notna(), None)
+        outside = located.isna().to_numpy()
+        if outside.any():
+            rows = outside.nonzero()[0]
+            if name == district:
+                problems.append(
+                    Problem(
+                        f"{fname} {row_list(rows)}",
+                        f"{len(rows):,} {what} lie outside every {name} polygon",
+                        "check their longitude and latitude (swapped? wrong sign?)",
+                    )
+                )
+            else:
+                problems.append(
+                    Problem(
+                        f"{fname} {row_list(rows)}",
+                        f"{len(rows):,} {what} lie in no {name}; they count in the city "
+                        f"but in no {name}",
+                        "check the location, or the layer's exclude list",
+                        "warning",
+                    )
+                )
+        out[name] = located.to_numpy()
+    if attribute_layer is not None:
+        out[attribute_layer] = out["district"]
+    return out, problems

@@ -1,0 +1,248 @@
+"""Shared vocabularies and records: housing groups, grade bands, flags, the long table.
+
+Everything here is a declaration that several stages agree on; no stage logic lives here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+#: Columns of ``build/data/atlas_long.csv``, in order. Readers rely on these names.
+LONG_COLUMNS: tuple[str, ...] = (
+    "year",
+    "layer",
+    "geo_id",
+    "geo_name",
+    "group",
+    "grade_band",
+    "indicator",
+    "numerator",
+    "denominator",
+    "value",
+    "category",
+    "flag",
+    "note",
+)
+
+#: Canonical housing statuses a source code maps to (``[housing.codes]``).
+HOUSING_STATUSES: tuple[str, ...] = (
+    "housed",
+    "shelter",
+    "doubled_up",
+    "unsheltered",
+    "other_homeless",
+)
+HOMELESS_TYPES: tuple[str, ...] = ("shelter", "doubled_up", "unsheltered", "other_homeless")
+
+#: Housing groups, stable ids. A student-year belongs to several at once.
+GROUPS: tuple[str, ...] = (
+    "all",
+    "homeless",
+    "shelter",
+    "doubled_up",
+    "unsheltered",
+    "other_homeless",
+    "housed",
+    "housed_low_income",
+    "housed_not_low_income",
+    "formerly_homeless",
+    "ever_homeless",
+    "always_housed",
+    "ever_in_shelter",
+    "never_in_shelter",
+)
+
+GROUP_LABELS: dict[str, str] = {
+    "all": "All students",
+    "homeless": "Homeless",
+    "shelter": "In shelter",
+    "doubled_up": "Doubled up",
+    "unsheltered": "Unsheltered",
+    "other_homeless": "Other homeless",
+    "housed": "Housed",
+    "housed_low_income": "Housed, low-income",
+    "housed_not_low_income": "Housed, not low-income",
+    "formerly_homeless": "Formerly homeless",
+    "ever_homeless": "Ever homeless (5 years)",
+    "always_housed": "Always housed (5 years)",
+    "ever_in_shelter": "Ever in shelter",
+    "never_in_shelter": "Never in shelter",
+}
+
+#: Grade codes in school order, and the band each belongs to.
+GRADES: tuple[str, ...] = ("PK", "K", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12")
+GRADE_BANDS: tuple[str, ...] = ("all", "pre_k", "elementary", "middle", "high")
+BAND_OF_GRADE: dict[str, str] = {
+    "PK": "pre_k",
+    **{g: "elementary" for g in ("K", "1", "2", "3", "4", "5")},
+    **{g: "middle" for g in ("6", "7", "8")},
+    **{g: "high" for g in ("9", "10", "11", "12")},
+}
+BAND_LABELS: dict[str, str] = {
+    "all": "All grades",
+    "pre_k": "Pre-K",
+    "elementary": "Elementary (K-5)",
+    "middle": "Middle (6-8)",
+    "high": "High (9-12)",
+}
+
+Flag = Literal[
+    "published",
+    "withheld",
+    "omitted_reliability",
+    "top_coded",
+    "bottom_coded",
+    "missing",
+    "not_applicable",
+]
+FLAGS: tuple[str, ...] = (
+    "published",
+    "withheld",
+    "omitted_reliability",
+    "top_coded",
+    "bottom_coded",
+    "missing",
+    "not_applicable",
+)
+
+FLAG_LABELS: dict[str, str] = {
+    "published": "Published",
+    "withheld": "Withheld to protect student privacy (1 to 9 students)",
+    "omitted_reliability": "Omitted: fewer than 30 students, too few for a reliable rate",
+    "top_coded": "Top-coded: shown as a bound",
+    "bottom_coded": "Bottom-coded: shown as a bound",
+    "missing": "Missing in the source data",
+    "not_applicable": "Not applicable",
+}
+
+CITY_LAYER = "city"
+SCHOOL_LAYER = "school"
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One number shown in the release: what it is, and where it appears."""
+
+    where: str  # output path, for example "districts/9.html"
+    indicator: str
+    layer: str
+    geo_id: str
+    group: str
+    grade_band: str
+    year: str
+    shown: str  # the text shown to the reader, for example "12.5%"
+
+
+@dataclass
+class Rendered:
+    """The release in memory: files by relative path, and the ledger of shown numbers."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    ledger: list[LedgerEntry] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IndicatorInfo:
+    """What an indicator is, for readers: its stable id, label and kind."""
+
+    id: str
+    label: str
+    kind: Literal["count", "rate"]
+    description: str
+    bands: tuple[str, ...] = GRADE_BANDS
+
+
+#: Every indicator the pipeline can publish, by stable id. docs/indicators.md explains each.
+INDICATOR_INFO: dict[str, IndicatorInfo] = {
+    i.id: i
+    for i in (
+        IndicatorInfo("students", "Students", "count", "Students enrolled at any time in the year"),
+        IndicatorInfo(
+            "share_of_students",
+            "Share of students",
+            "rate",
+            "Students in the group as a share of all students",
+        ),
+        IndicatorInfo(
+            "midyear_transfer",
+            "Mid-year transfer",
+            "rate",
+            "Students who changed school during the year",
+            ("all", "elementary", "middle", "high"),
+        ),
+        IndicatorInfo(
+            "chronic_absence_nyc",
+            "Chronic absence (NYC: 20+ days)",
+            "rate",
+            "Students absent 20 or more days in the year; suspension days are not absences",
+            ("all", "elementary", "middle", "high"),
+        ),
+        IndicatorInfo(
+            "ela_proficiency",
+            "ELA proficiency (grades 3-8)",
+            "rate",
+            "Tested students in grades 3-8 scoring at level 3 or 4 in English language arts",
+            ("all", "elementary", "middle"),
+        ),
+        IndicatorInfo(
+            "math_proficiency",
+            "Math proficiency (grades 3-8)",
+            "rate",
+            "Tested students in grades 3-8 scoring at level 3 or 4 in mathematics",
+            ("all", "elementary", "middle"),
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class ReleaseMeta:
+    """Words about the release that pages, the PDF and the manifest show."""
+
+    title: str
+    edition: int
+    publisher: str
+    licence: str
+    citation: str
+    url: str
+    chronic_absence_rule: str  # the headline pack's id, for example "nyc"
+    min_count: int
+    min_denominator: int
+    rate_precision: int
+    attribution: tuple[str, ...] = ()  # boundary attributions to show
+
+
+@dataclass
+class Geography:
+    """One boundary layer as published: ids, names, parents and WGS 84 geometry.
+
+    ``frame`` is a GeoDataFrame with columns ``geo_id`` (str), ``geo_name`` (str),
+    ``parent_id`` (str or None), ``neighbourhoods`` (str, may be empty) and ``geometry``
+    (EPSG:4326; None for districts without geography, such as NYC's 75 and 79).
+    """
+
+    layer: str
+    label: str
+    frame: Any
+    parent: str | None = None
+
+
+@dataclass
+class ProtectedRelease:
+    """Everything render may use. ``table`` holds only protected cells.
+
+    ``table`` is the long table (columns ``LONG_COLUMNS``); ``numerator``,
+    ``denominator`` and ``value`` are floats with NaN where empty; ``category`` and
+    ``note`` are strings, empty where there is nothing.
+    """
+
+    table: Any
+    geographies: dict[str, Geography]
+    district_layer: str
+    years: tuple[str, ...]
+    meta: ReleaseMeta
+
+    @property
+    def latest_year(self) -> str:
+        return self.years[-1]

@@ -1,0 +1,148 @@
+"""atlas.toml -> a published atlas: load, validate, join, compute, protect, render, audit,
+publish, in that order and in one direction.
+
+Everything is computed and checked in memory first; ``build/`` changes only at the end,
+in one rename. A successful build writes its report (``reports/build.json``), which
+holds no student id.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from atlas.audit import audit
+from atlas.compute import compute, school_years
+from atlas.config import Config
+from atlas.errors import Problem
+from atlas.model import INDICATOR_INFO, ProtectedRelease, ReleaseMeta
+from atlas.protect import protect
+from atlas.publish import manifest, publish
+from atlas.render import render_release
+from atlas.render.long_csv import PATH as LONG_CSV
+from atlas.render.long_csv import long_csv
+from atlas.validate import Extract, validate
+
+BOUNDARY_ATTRIBUTION = (
+    "Boundaries: New York City Department of City Planning. The City makes no "
+    "representation as to the accuracy of the information or its suitability for any purpose."
+)
+
+
+@dataclass
+class BuildResult:
+    """What a build did: where it wrote, how long each stage took, what it noticed."""
+
+    output: Path
+    report: Path
+    timings: dict[str, float] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    cells: int = 0
+    files: int = 0
+
+
+def build_atlas(
+    config: Config,
+    *,
+    strict: bool = False,
+    output: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> BuildResult:
+    """Build the whole atlas described by ``config`` into ``output`` (default: config's)."""
+    say = progress or (lambda _message: None)
+    target = output or config.path(config.output)
+    result = BuildResult(output=target, report=config.path(config.reports) / "build.json")
+
+    @contextmanager
+    def stage(name: str, message: str) -> Iterator[None]:
+        say(message)
+        start = time.perf_counter()
+        yield
+        result.timings[name] = time.perf_counter() - start
+
+    with stage("load_validate_join", "Reading and checking the inputs"):
+        extract = validate(config, strict=strict)
+    result.problems = extract.problems
+    with stage("compute", "Computing indicators"):
+        cells = compute(config, extract)
+    with stage("protect", "Protecting every cell"):
+        counts = {i for i, info in INDICATOR_INFO.items() if info.kind == "count"}
+        table = protect(
+            cells,
+            count_indicators=counts,
+            min_count=config.privacy.min_count,
+            min_denominator=config.privacy.min_denominator,
+            precision=config.indicators.rate_precision,
+        )
+    result.cells = len(table)
+    release = ProtectedRelease(
+        table=table,
+        geographies=extract.layers,
+        district_layer=config.district_layer.name,
+        years=tuple(school_years(extract)),
+        meta=_meta(config),
+    )
+    with stage("render", "Rendering pages, maps and the PDF"):
+        rendered = render_release(release, pdf=config.outputs.pdf, site=config.outputs.site)
+        rendered.files[LONG_CSV] = long_csv(table, precision=config.indicators.rate_precision)
+    with stage("audit", "Auditing every number shown"):
+        audit(rendered, table, config=config)
+    with stage("publish", f"Publishing to {target}"):
+        rendered.files["manifest.json"] = manifest(
+            config, rule_pack=config.indicators.chronic_absence
+        )
+        publish(rendered.files, target)
+    result.files = len(rendered.files)
+    _write_report(result, extract)
+    return result
+
+
+def _meta(config: Config) -> ReleaseMeta:
+    return ReleaseMeta(
+        title=config.title,
+        edition=config.edition,
+        publisher=config.publisher,
+        licence=config.licence,
+        citation=config.citation,
+        url=config.url,
+        chronic_absence_rule=config.indicators.chronic_absence,
+        min_count=config.privacy.min_count,
+        min_denominator=config.privacy.min_denominator,
+        rate_precision=config.indicators.rate_precision,
+        attribution=(BOUNDARY_ATTRIBUTION,),
+    )
+
+
+def _write_report(result: BuildResult, extract: Extract) -> None:
+    """reports/build.json: warnings, notes, counts of records and places per layer."""
+    per_layer = {
+        name: {
+            "geographies": int(len(geo.frame)),
+            "schools": int(extract.schools[name].notna().sum()),
+            "shelters": int(extract.shelters[name].notna().sum())
+            if name in extract.shelters.columns
+            else 0,
+        }
+        for name, geo in extract.layers.items()
+    }
+    report = {
+        "output": str(result.output),
+        "records": {
+            "enrollment_rows": extract.enrollment.num_rows,
+            "cohort_rows": extract.cohorts.num_rows if extract.cohorts is not None else 0,
+            "schools": int(len(extract.schools)),
+            "shelters": int(len(extract.shelters)),
+        },
+        "layers": per_layer,
+        "cells": result.cells,
+        "files": result.files,
+        "warnings": [str(p) for p in extract.warnings],
+        "notes": [str(p) for p in extract.notes],
+        "timings_seconds": {k: round(v, 2) for k, v in result.timings.items()},
+    }
+    result.report.parent.mkdir(parents=True, exist_ok=True)
+    result.report.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

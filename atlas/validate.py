@@ -1,0 +1,274 @@
+"""Loaded inputs -> a checked :class:`Extract`, or one error listing every problem.
+
+Reads every table and layer (``load``, ``boundaries``), places schools and shelters
+(``join``), and checks what the records say against each other: codes, ids, ranges.
+Every problem is collected first; then errors (and warnings, with ``strict``) fail the
+run once, with all of them. No message carries a student id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from atlas.boundaries import read_layers
+from atlas.config import Config
+from atlas.errors import InputError, Problem
+from atlas.join import locate
+from atlas.load import read_table, row_list, rows_where
+from atlas.model import GRADES, Geography
+
+OUTCOMES = ("graduated", "dropped_out", "still_enrolled", "left_system")
+
+
+@dataclass
+class Extract:
+    """Everything the inputs hold, checked and typed, ready to join and compute."""
+
+    enrollment: pa.Table  # housing_status and grade mapped to our codes
+    schools: pd.DataFrame  # one column per layer with the school's geo_id
+    shelters: pd.DataFrame  # one column per layer with the shelter's geo_id
+    layers: dict[str, Geography]
+    cohorts: pa.Table | None = None
+    resources: pd.DataFrame | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def notes(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "note"]
+
+
+def validate(config: Config, *, strict: bool = False) -> Extract:
+    """Read and check every input; raise :class:`InputError` with all problems at once."""
+    problems: list[Problem] = [
+        Problem("atlas.toml", f"unknown key '{key}' is ignored", "check its spelling", "warning")
+        for key in config.unknown_keys
+    ]
+    tables: dict[str, pa.Table | None] = {}
+    for name in ("enrollment", "schools", "shelters", "cohorts", "resources"):
+        spec = getattr(config.inputs, name)
+        if spec is None:
+            tables[name] = None
+            continue
+        tables[name], found = read_table(config, name, spec)
+        problems += found
+    layers, found = read_layers(config)
+    problems += found
+
+    schools = shelters = resources = None
+    enrollment = tables["enrollment"]
+    if tables["schools"] is not None:
+        schools = tables["schools"].to_pandas()
+        problems += _unique(schools, "school_id", config.inputs.schools.path)
+        problems += _known_districts(schools, layers, config)
+        if config.district_layer.name in layers:
+            schools, found = locate(
+                schools,
+                layers,
+                config=config,
+                fname=_name(config.inputs.schools.path),
+                what="schools",
+                attribute_layer=config.district_layer.name,
+            )
+            problems += found
+    if tables["shelters"] is not None:
+        shelters = tables["shelters"].to_pandas()
+        problems += _unique(shelters, "shelter_id", config.inputs.shelters.path)
+        if config.district_layer.name in layers:
+            shelters, found = locate(
+                shelters,
+                layers,
+                config=config,
+                fname=_name(config.inputs.shelters.path),
+                what="shelters",
+            )
+            problems += found
+    if tables["resources"] is not None:
+        resources = tables["resources"].to_pandas()
+    if enrollment is not None:
+        enrollment, found = _check_enrollment(enrollment, config, schools, shelters)
+        problems += found
+    if tables["cohorts"] is not None:
+        problems += _check_cohorts(tables["cohorts"], config)
+
+    errors = [p for p in problems if p.severity == "error"]
+    if strict:
+        errors += [p for p in problems if p.severity == "warning"]
+    if errors or enrollment is None or schools is None or shelters is None:
+        raise InputError(errors)
+    return Extract(
+        enrollment=enrollment,
+        schools=schools,
+        shelters=shelters,
+        layers=layers,
+        cohorts=tables["cohorts"],
+        resources=resources,
+        problems=problems,
+    )
+
+
+def _name(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def _unique(frame: pd.DataFrame, column: str, path: str) -> list[Problem]:
+    dup = frame[column].duplicated(keep="first").to_numpy()
+    if not dup.any():
+        return []
+    rows = dup.nonzero()[0]
+    return [
+        Problem(
+            f"{_name(path)} {row_list(rows)}",
+            f"{column} repeats an id listed on an earlier row",
+            "keep one row per id",
+        )
+    ]
+
+
+def _known_districts(
+    schools: pd.DataFrame, layers: dict[str, Geography], config: Config
+) -> list[Problem]:
+    layer = config.district_layer.name
+    if layer not in layers:
+        return []
+    known = set(layers[layer].frame["geo_id"])
+    unknown = ~schools["district"].isin(known).to_numpy()
+    if not unknown.any():
+        return []
+    rows = unknown.nonzero()[0]
+    codes = ", ".join(sorted(set(schools.loc[unknown, "district"]))[:5])
+    return [
+        Problem(
+            f"{_name(config.inputs.schools.path)} {row_list(rows)}",
+            f"district {codes} is not in the {layer} layer or its attribute table",
+            "correct the district, or add it to the layer's attribute table",
+        )
+    ]
+
+
+def _map_codes(
+    column: pa.ChunkedArray, mapping: dict[str, str], label: str, where: str, todo: str
+) -> tuple[pa.ChunkedArray, list[Problem]]:
+    """Map source codes to ours through ``mapping``; unknown codes are one problem."""
+    keys = pa.array(list(mapping))
+    index = pc.index_in(column, value_set=keys)
+    unknown = pc.and_(pc.is_valid(column), pc.is_null(index))
+    mapped = pc.take(pa.array(list(mapping.values())), index)
+    if not pc.any(unknown).as_py():
+        return mapped, []
+    rows = rows_where(unknown)
+    codes = sorted(set(pc.filter(column, unknown).unique().to_pylist()))
+    shown = ", ".join(repr(c) for c in codes[:5])
+    return mapped, [
+        Problem(f"{where} {row_list(rows)}", f"{label} {shown} is not a known code", todo)
+    ]
+
+
+def _check_enrollment(
+    table: pa.Table,
+    config: Config,
+    schools: pd.DataFrame | None,
+    shelters: pd.DataFrame | None,
+) -> tuple[pa.Table, list[Problem]]:
+    fname = _name(config.inputs.enrollment.path)
+    problems: list[Problem] = []
+    housing, found = _map_codes(
+        table["housing_status"],
+        config.housing.codes,
+        "housing_status",
+        fname,
+        "map it under [housing.codes] in atlas.toml",
+    )
+    problems += found
+    grade_map = {g: g for g in GRADES} | config.grades.codes
+    grade, found = _map_codes(
+        table["grade"],
+        grade_map,
+        "grade",
+        fname,
+        "use PK, K, 1 ... 12, or map it under [grades.codes] in atlas.toml",
+    )
+    problems += found
+    table = table.set_column(
+        table.schema.get_field_index("housing_status"), "housing_status", housing
+    )
+    table = table.set_column(table.schema.get_field_index("grade"), "grade", grade)
+    if schools is not None:
+        problems += _known_ids(
+            table["school_id"],
+            schools["school_id"],
+            fname,
+            "school_id",
+            "schools",
+            config.inputs.schools.path,
+        )
+    if shelters is not None and "shelter_id" in table.column_names:
+        problems += _known_ids(
+            table["shelter_id"],
+            shelters["shelter_id"],
+            fname,
+            "shelter_id",
+            "shelters",
+            config.inputs.shelters.path,
+        )
+    for column in ("days_enrolled", "days_absent", "days_suspended"):
+        negative = pc.less(table[column], 0)
+        if pc.any(negative).as_py():
+            problems.append(
+                Problem(
+                    f"{fname} {row_list(rows_where(negative))}",
+                    f"{column} is negative",
+                    "correct these values",
+                )
+            )
+    for column in ("ela_level", "math_level"):
+        if column in table.column_names:
+            outside = pc.or_(pc.less(table[column], 1), pc.greater(table[column], 4))
+            if pc.any(outside).as_py():
+                problems.append(
+                    Problem(
+                        f"{fname} {row_list(rows_where(outside))}",
+                        f"{column} is outside 1-4",
+                        "use test levels 1 to 4, empty when not tested",
+                    )
+                )
+    return table, problems
+
+
+def _known_ids(
+    column: pa.ChunkedArray, known: pd.Series, fname: str, label: str, table: str, path: str
+) -> list[Problem]:
+    unknown = pc.and_(pc.is_valid(column), pc.invert(pc.is_in(column, pa.array(known))))
+    if not pc.any(unknown).as_py():
+        return []
+    rows = rows_where(unknown)
+    codes = sorted(set(pc.filter(column, unknown).unique().to_pylist()))
+    return [
+        Problem(
+            f"{fname} {row_list(rows)}",
+            f"{label} {', '.join(map(repr, codes[:5]))} is not in {_name(path)}",
+            f"add the {table[:-1]} to {_name(path)}, or correct the id",
+        )
+    ]
+
+
+def _check_cohorts(table: pa.Table, config: Config) -> list[Problem]:
+    assert config.inputs.cohorts is not None
+    fname = _name(config.inputs.cohorts.path)
+    unknown = pc.invert(pc.is_in(table["outcome"], pa.array(OUTCOMES)))
+    if not pc.any(unknown).as_py():
+        return []
+    return [
+        Problem(
+            f"{fname} {row_list(rows_where(unknown))}",
+            "outcome is not one of " + ", ".join(OUTCOMES),
+            "map the outcomes to these codes",
+        )
+    ]
