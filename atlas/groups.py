@@ -102,7 +102,7 @@ def group_predicates(sy: ir.Table) -> dict[str, ir.BooleanColumn]:
     complete = sy.history_complete
     ever = homeless | sy.prior_homeless
     groups: dict[str, ir.BooleanColumn] = {
-        "all": ibis.literal(True),
+        "all": sy.student_id.notnull(),
         "homeless": homeless,
         **{t: sy.status == t for t in HOMELESS_TYPES},
         "housed": housed,

@@ -102,7 +102,8 @@ def validate(config: Config, *, strict: bool = False) -> Extract:
     if strict:
         errors += [p for p in problems if p.severity == "warning"]
     if errors or enrollment is None or schools is None or shelters is None:
-        raise InputError(errors)
+        warnings = [p for p in problems if p.severity == "warning" and p not in errors]
+        raise InputError(errors + warnings)
     return Extract(
         enrollment=enrollment,
         schools=schools,

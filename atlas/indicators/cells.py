@@ -58,7 +58,8 @@ def compute_cells(
         rolled = located.mutate(geo_id=key.cast("string")).filter(ibis._.geo_id.notnull())
         for banded in (True, False):
             by = ["school_year", "geo_id"] + (["grade_band"] if banded else [])
-            frame = rolled.group_by(by).aggregate(**{c: rolled[c].sum() for c in sums}).execute()
+            summed = rolled.group_by(by).aggregate(**{c: rolled[c].sum() for c in sums})
+            frame = summed.to_pyarrow().to_pandas()
             if not banded:
                 frame["grade_band"] = "all"
             frame["layer"] = layer

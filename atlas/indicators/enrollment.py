@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import ibis
 
 from atlas.indicators import Indicator
 
-INDICATORS = [Indicator("students", population=lambda sy: ibis.literal(True))]
+INDICATORS = [Indicator("students", population=lambda sy: sy.student_id.notnull())]
