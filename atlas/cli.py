@@ -97,18 +97,37 @@ def build(config_path: Path, strict: bool, quiet: bool) -> None:
 
 
 @main.command()
-@click.option("--scale", type=click.FloatRange(min=0.001), default=1.0, show_default=True,
-              help="Size of the city: 1 is New York City (about 1.1 million students).")
+@click.option(
+    "--scale",
+    type=click.FloatRange(min=0.001),
+    default=1.0,
+    show_default=True,
+    help="Size of the city: 1 is New York City (about 1.1 million students).",
+)
 @click.option("--seed", type=int, default=2015, show_default=True, help="Random seed.")
-@click.option("--first-year", default="2010-11", show_default=True,
-              help="First of the five school years, as 2010-11.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("demo"),
-              show_default=True, help="Folder for the generated project.")
-@click.option("--build", "build_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("build"), show_default=True, help="Folder for the atlas.")
+@click.option(
+    "--first-year",
+    default="2010-11",
+    show_default=True,
+    help="First of the five school years, as 2010-11.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo"),
+    show_default=True,
+    help="Folder for the generated project.",
+)
+@click.option(
+    "--build",
+    "build_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="Folder for the atlas.",
+)
 @_quiet_option
-def demo(scale: float, seed: int, first_year: str, out: Path, build_dir: Path,
-         quiet: bool) -> None:
+def demo(scale: float, seed: int, first_year: str, out: Path, build_dir: Path, quiet: bool) -> None:
     """Generate the synthetic demo city into --out and build its atlas into --build."""
     from atlas.config import load_config
     from atlas.demo import generate_city
@@ -116,8 +135,9 @@ def demo(scale: float, seed: int, first_year: str, out: Path, build_dir: Path,
     try:
         if not quiet:
             click.echo(f"Generating the demo city (scale {scale}, seed {seed}) in {out}", err=True)
-        generate_city(out, scale=scale, seed=seed, first_year=_year(first_year),
-                      progress=_progress(quiet))
+        generate_city(
+            out, scale=scale, seed=seed, first_year=_year(first_year), progress=_progress(quiet)
+        )
         config = load_config(out / "atlas.toml")
         _build(config, strict=True, quiet=quiet, output=build_dir.resolve())
     except AtlasError as exc:
@@ -129,8 +149,9 @@ def _year(text: str) -> str:
 
     match = re.fullmatch(r"(\d{4})-(\d{2})", text)
     if not match or (int(match[1]) + 1) % 100 != int(match[2]):
-        raise click.BadParameter(f"{text!r} is not a school year like 2010-11",
-                                 param_hint="--first-year")
+        raise click.BadParameter(
+            f"{text!r} is not a school year like 2010-11", param_hint="--first-year"
+        )
     return text
 
 

@@ -44,15 +44,22 @@ def compute(config: Config, extract: Extract) -> pd.DataFrame:
         )
     names = pd.concat(
         [
-            pd.DataFrame({"layer": name, "geo_id": geo.frame["geo_id"],
-                          "geo_name": geo.frame["geo_name"]})
+            pd.DataFrame(
+                {"layer": name, "geo_id": geo.frame["geo_id"], "geo_name": geo.frame["geo_name"]}
+            )
             for name, geo in extract.layers.items()
         ]
         + [
-            pd.DataFrame({"layer": [CITY_LAYER], "geo_id": [CITY_LAYER],
-                          "geo_name": [config.city_name]}),
-            pd.DataFrame({"layer": SCHOOL_LAYER, "geo_id": extract.schools["school_id"],
-                          "geo_name": extract.schools["school_name"]}),
+            pd.DataFrame(
+                {"layer": [CITY_LAYER], "geo_id": [CITY_LAYER], "geo_name": [config.city_name]}
+            ),
+            pd.DataFrame(
+                {
+                    "layer": SCHOOL_LAYER,
+                    "geo_id": extract.schools["school_id"],
+                    "geo_name": extract.schools["school_name"],
+                }
+            ),
         ],
         ignore_index=True,
     )

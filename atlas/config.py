@@ -213,13 +213,13 @@ def _value(hint: Any, value: Any, key: str, f: Any, unknown: list[str], fname: s
         hint = next(a for a in typing.get_args(hint) if a is not type(None))
         origin = typing.get_origin(hint)
     choices = f.metadata.get("choices", ())
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return hint(**_convert(hint, value, key + ".", unknown, fname))
     if origin is list:
         (item,) = typing.get_args(hint)
         if not isinstance(value, list):
             raise ConfigError(f"{fname}: key '{key}' must be a list; got {value!r}")
-        if dataclasses.is_dataclass(item):
+        if isinstance(item, type) and dataclasses.is_dataclass(item):
             return [
                 item(**_convert(item, v, f"{key}[{i}].", unknown, fname))
                 for i, v in enumerate(value)

@@ -39,8 +39,9 @@ class InputError(AtlasError):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         lines = [f"{len(problems)} problem(s) in the inputs:"]
-        lines += [f"  - {p}" if p.severity == "error" else f"  - ({p.severity}) {p}"
-                  for p in problems]
+        lines += [
+            f"  - {p}" if p.severity == "error" else f"  - ({p.severity}) {p}" for p in problems
+        ]
         super().__init__("\n".join(lines))
 
 

@@ -28,9 +28,7 @@ HISTORY_YEARS = 4  # prior years that formerly / ever homeless look back on
 _HOUSED_RANK = len(HOMELESS_TYPES)
 
 
-def student_years(
-    spells: ir.Table, *, years: Sequence[str], priority: Sequence[str]
-) -> ir.Table:
+def student_years(spells: ir.Table, *, years: Sequence[str], priority: Sequence[str]) -> ir.Table:
     """Collapse spells to student-years with status, band, last school and sums."""
     rank = ibis.cases(
         *[(spells.housing_status == status, i) for i, status in enumerate(priority)],
@@ -69,9 +67,7 @@ def student_years(
             ["student_id", "school_year"],
         )
     year_index = ibis.cases(*[(sy.school_year == y, i) for i, y in enumerate(years)])
-    status = ibis.cases(
-        *[(sy.status_rank == i, s) for i, s in enumerate(priority)], else_="housed"
-    )
+    status = ibis.cases(*[(sy.status_rank == i, s) for i, s in enumerate(priority)], else_="housed")
     band = ibis.cases(*[(sy.grade == g, b) for g, b in BAND_OF_GRADE.items()])
     sy = sy.mutate(
         year_index=year_index,

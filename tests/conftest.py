@@ -42,8 +42,12 @@ path = "data/schools.csv"
 [inputs.shelters]
 path = "data/shelters.csv"
 
-[housing]
-codes = { PH = "housed", DHS = "shelter", DBL = "doubled_up", UNS = "unsheltered", HMO = "other_homeless" }
+[housing.codes]
+PH = "housed"
+DHS = "shelter"
+DBL = "doubled_up"
+UNS = "unsheltered"
+HMO = "other_homeless"
 
 [[layers]]
 name = "school_district"
@@ -88,30 +92,36 @@ def spell(student: str, year: str, school: str, grade: str, status: str = "PH", 
 
 
 def _feature(props: dict, ring: list) -> dict:
-    return {"type": "Feature", "properties": props,
-            "geometry": {"type": "Polygon", "coordinates": [ring]}}
+    return {
+        "type": "Feature",
+        "properties": props,
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
 
 
 def write_project(root: Path, rows: list[dict], *, toml: str = TOML) -> Path:
     """Write the tiny project with these enrollment rows; return atlas.toml's path."""
     (root / "data").mkdir(parents=True, exist_ok=True)
     (root / "boundaries").mkdir(exist_ok=True)
-    districts = {"type": "FeatureCollection",
-                 "features": [_feature({"dist": 1}, WEST), _feature({"dist": 2}, EAST)]}
-    boroughs = {"type": "FeatureCollection",
-                "features": [_feature({"code": 1, "name": "Testboro"}, BOTH)]}
+    districts = {
+        "type": "FeatureCollection",
+        "features": [_feature({"dist": 1}, WEST), _feature({"dist": 2}, EAST)],
+    }
+    boroughs = {
+        "type": "FeatureCollection",
+        "features": [_feature({"code": 1, "name": "Testboro"}, BOTH)],
+    }
     (root / "boundaries" / "districts.geojson").write_text(json.dumps(districts))
     (root / "boundaries" / "boroughs.geojson").write_text(json.dumps(boroughs))
     (root / "boundaries" / "districts.csv").write_text(
         "district,borough,neighbourhoods\n1,Testboro,Westside\n2,Testboro,Eastside\n"
         "75,Citywide,Special education\n"
     )
-    pd.DataFrame(SCHOOLS, columns=["school_id", "school_name", "district", "longitude",
-                                   "latitude"]).to_csv(root / "data" / "schools.csv",
-                                                       index=False)
+    pd.DataFrame(
+        SCHOOLS, columns=["school_id", "school_name", "district", "longitude", "latitude"]
+    ).to_csv(root / "data" / "schools.csv", index=False)
     (root / "data" / "shelters.csv").write_text(
-        "shelter_id,shelter_type,capacity_units,longitude,latitude\n"
-        "SH1,Tier II,40,-74.006,40.703\n"
+        "shelter_id,shelter_type,capacity_units,longitude,latitude\nSH1,Tier II,40,-74.006,40.703\n"
     )
     pd.DataFrame(rows).to_csv(root / "data" / "enrollment.csv", index=False)
     (root / "atlas.toml").write_text(toml)
@@ -127,10 +137,8 @@ def tiny_rows() -> list[dict]:
         spell("A", y, "S1", "3", ela_level=3, math_level=2),
         # B: moves mid-year from S1 (doubled up) to S3 (in shelter): in shelter, last
         # school S3, transferred, absent 12 + 9 = 21 days: chronically absent.
-        spell("B", y, "S1", "7", "DBL", exit_date="2015-01-15", days_enrolled=90,
-              days_absent=12),
-        spell("B", y, "S3", "7", "DHS", entry_date="2015-01-20", days_enrolled=90,
-              days_absent=9),
+        spell("B", y, "S1", "7", "DBL", exit_date="2015-01-15", days_enrolled=90, days_absent=12),
+        spell("B", y, "S3", "7", "DHS", entry_date="2015-01-20", days_enrolled=90, days_absent=9),
         # C: doubled up at S3 all year, grade 10, absent 19 days and suspended 5: not
         # chronically absent under the NYC rule (suspension days are not absences).
         spell("C", y, "S3", "10", "DBL", days_absent=19, days_suspended=5),

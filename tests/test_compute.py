@@ -19,8 +19,11 @@ def _cells(tmp_path, rows) -> pd.DataFrame:
 
 def _cell(cells, layer, geo, group, indicator, band="all", year="2014-15"):
     match = cells[
-        (cells["layer"] == layer) & (cells["geo_id"] == geo) & (cells["group"] == group)
-        & (cells["indicator"] == indicator) & (cells["grade_band"] == band)
+        (cells["layer"] == layer)
+        & (cells["geo_id"] == geo)
+        & (cells["group"] == group)
+        & (cells["indicator"] == indicator)
+        & (cells["grade_band"] == band)
         & (cells["year"] == year)
     ]
     assert len(match) == 1, (layer, geo, group, indicator, band, len(match))
@@ -80,8 +83,10 @@ def test_history_groups_need_four_prior_years(tmp_path):
     years = ["2010-11", "2011-12", "2012-13", "2013-14", "2014-15"]
     rows = [
         # E: doubled up in 2011-12, housed since: formerly homeless in 2014-15.
-        *[spell("E", y, "S1", str(3 + i), "DBL" if y == "2011-12" else "PH")
-          for i, y in enumerate(years)],
+        *[
+            spell("E", y, "S1", str(3 + i), "DBL" if y == "2011-12" else "PH")
+            for i, y in enumerate(years)
+        ],
         # F: housed throughout: always housed.
         *[spell("F", y, "S1", str(3 + i)) for i, y in enumerate(years)],
         # G: enters in 2014-15, doubled up: homeless and ever homeless, not formerly.
@@ -107,16 +112,18 @@ def test_geography_without_students_is_a_true_zero(tmp_path, tiny_rows):
     assert _cell(cells, "school_district", "2", "all", "midyear_transfer") == (0, 0)
 
 
-@pytest.mark.parametrize("priority,expected", [
-    (["shelter", "unsheltered", "other_homeless", "doubled_up"], "shelter"),
-    (["doubled_up", "shelter", "unsheltered", "other_homeless"], "doubled_up"),
-])
+@pytest.mark.parametrize(
+    "priority,expected",
+    [
+        (["shelter", "unsheltered", "other_homeless", "doubled_up"], "shelter"),
+        (["doubled_up", "shelter", "unsheltered", "other_homeless"], "doubled_up"),
+    ],
+)
 def test_status_priority_is_configurable(tmp_path, tiny_rows, priority, expected):
     from tests.conftest import TOML
 
-    toml = TOML.replace(
-        '[[layers]]', f'priority = {priority!r}\n\n[[layers]]'.replace("'", '"'), 1
-    )
+    listed = ", ".join(f'"{p}"' for p in priority)
+    toml = TOML.replace("[housing.codes]", f"[housing]\npriority = [{listed}]\n\n[housing.codes]")
     config = load_config(write_project(tmp_path, tiny_rows, toml=toml))
     cells = compute(config, validate(config))
     # B was doubled up, then in shelter: the first listed status wins.

@@ -69,7 +69,9 @@ def test_unknown_keys_are_kept_for_a_warning(tmp_path):
 def test_missing_required_key(tmp_path):
     with pytest.raises(ConfigError) as err:
         load_config(_write(tmp_path, TOML.replace('title = "Tiny Atlas"', "")))
-    assert str(err.value) == "atlas.toml: key 'title' is required (the atlas's title, on every page)"
+    assert (
+        str(err.value) == "atlas.toml: key 'title' is required (the atlas's title, on every page)"
+    )
 
 
 def test_missing_file(tmp_path):

@@ -14,9 +14,17 @@ from atlas.protect import protect
 def _protect(rows, **kw):
     cells = pd.DataFrame(
         [
-            {"year": "2014-15", "layer": "city", "geo_id": "city", "geo_name": "City",
-             "group": "all", "grade_band": "all", "indicator": ind, "numerator": n,
-             "denominator": d}
+            {
+                "year": "2014-15",
+                "layer": "city",
+                "geo_id": "city",
+                "geo_name": "City",
+                "group": "all",
+                "grade_band": "all",
+                "indicator": ind,
+                "numerator": n,
+                "denominator": d,
+            }
             for ind, n, d in rows
         ]
     )
@@ -26,8 +34,13 @@ def _protect(rows, **kw):
 
 @pytest.mark.parametrize(
     "numerator,flag,value",
-    [(0, "published", 0.0), (1, "withheld", None), (9, "withheld", None),
-     (10, "published", 10.0), (1234, "published", 1234.0)],
+    [
+        (0, "published", 0.0),
+        (1, "withheld", None),
+        (9, "withheld", None),
+        (10, "published", 10.0),
+        (1234, "published", 1234.0),
+    ],
 )
 def test_counts(numerator, flag, value):
     row = _protect([("students", numerator, math.nan)]).iloc[0]

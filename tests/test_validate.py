@@ -84,8 +84,15 @@ def test_boundary_warts_are_errors_until_the_repair_is_accepted(tmp_path, tiny_r
     path = tmp_path / "boundaries" / "districts.geojson"
     layer = json.loads(path.read_text())
     # The west square with a little loop at its south-west corner that crosses its edge.
-    looped = [[-74.02, 40.70], [-74.01, 40.70], [-74.01, 40.71], [-74.02, 40.71],
-              [-74.0195, 40.6995], [-74.0205, 40.6995], [-74.02, 40.70]]
+    looped = [
+        [-74.02, 40.70],
+        [-74.01, 40.70],
+        [-74.01, 40.71],
+        [-74.02, 40.71],
+        [-74.0195, 40.6995],
+        [-74.0205, 40.6995],
+        [-74.02, 40.70],
+    ]
     layer["features"][0]["geometry"]["coordinates"] = [looped]
     second = json.loads(json.dumps(layer["features"][1]))
     layer["features"].append(second)
@@ -97,7 +104,7 @@ def test_boundary_warts_are_errors_until_the_repair_is_accepted(tmp_path, tiny_r
         "self-intersections) in id(s) 1; fix the file, or accept the repair with repair = "
         "[\"make_valid\"] under the layer 'school_district' in atlas.toml",
         "districts.geojson (layer school_district): several features share id(s) 2; merge "
-        "them in the file, or accept the repair with repair = [\"dissolve\"] under the layer "
+        'them in the file, or accept the repair with repair = ["dissolve"] under the layer '
         "'school_district' in atlas.toml",
     ]
     text = config_path.read_text().replace(

@@ -28,8 +28,13 @@ _EXAMPLE = {
     "layers.id_field": "SchoolDist",
     "layers.label": "School district",
     "layers.name_pattern": "District {id}",
-    "housing.codes": {"PH": "housed", "DHS": "shelter", "DBL": "doubled_up",
-                      "UNS": "unsheltered", "HMO": "other_homeless"},
+    "housing.codes": {
+        "PH": "housed",
+        "DHS": "shelter",
+        "DBL": "doubled_up",
+        "UNS": "unsheltered",
+        "HMO": "other_homeless",
+    },
 }
 _SKIP = {"root", "unknown_keys"}
 

@@ -26,7 +26,14 @@ HISTORY_GROUPS = ("formerly_homeless", "ever_homeless", "always_housed")
 #: Groups shown on the school layer (the dot maps): share homeless and counts by type.
 SCHOOL_GROUPS = ("all", "homeless", *HOMELESS_TYPES)
 CELL_COLUMNS = [
-    "year", "layer", "geo_id", "group", "grade_band", "indicator", "numerator", "denominator",
+    "year",
+    "layer",
+    "geo_id",
+    "group",
+    "grade_band",
+    "indicator",
+    "numerator",
+    "denominator",
 ]
 _SEP = "__"
 
@@ -41,9 +48,7 @@ def compute_cells(
     geo_ids: dict[str, list[str]],
 ) -> pd.DataFrame:
     """All cells, unprotected. ``school_geo`` maps school_id to each layer's geo_id."""
-    per_school = con.create_table(
-        "school_sums", _school_sums(sy, indicators), temp=True
-    )
+    per_school = con.create_table("school_sums", _school_sums(sy, indicators), temp=True)
     located = per_school.join(
         ibis.memtable(school_geo.astype(object).where(school_geo.notna(), None)),
         "school_id",
@@ -52,9 +57,11 @@ def compute_cells(
     sums = [c for c in per_school.columns if _SEP in c]
     frames = []
     for layer in [CITY_LAYER, *geo_ids, SCHOOL_LAYER]:
-        key = ibis.literal(CITY_LAYER) if layer == CITY_LAYER else located[
-            "school_id" if layer == SCHOOL_LAYER else layer
-        ]
+        key = (
+            ibis.literal(CITY_LAYER)
+            if layer == CITY_LAYER
+            else located["school_id" if layer == SCHOOL_LAYER else layer]
+        )
         rolled = located.mutate(geo_id=key.cast("string")).filter(ibis._.geo_id.notnull())
         for banded in (True, False):
             by = ["school_year", "geo_id"] + (["grade_band"] if banded else [])
@@ -136,12 +143,7 @@ def _complete_grid(
     )
     keys = ["year", "layer", "geo_id", "grade_band", "indicator", "group"]
     schools = cells[cells["layer"] == SCHOOL_LAYER]
-    grid = (
-        cells[cells["layer"] != SCHOOL_LAYER]
-        .set_index(keys)
-        .reindex(index)
-        .reset_index()
-    )
+    grid = cells[cells["layer"] != SCHOOL_LAYER].set_index(keys).reindex(index).reset_index()
     grid["denominator"] = grid["denominator"].fillna(0)
     has_event = {i.id for i in indicators if i.event is not None}
     grid.loc[grid["indicator"].isin(has_event), "numerator"] = grid["numerator"].fillna(0)
@@ -163,8 +165,10 @@ def _defined(
     bands = {i.id: set(i.bands) for i in indicators}
     bands["share_of_students"] = bands["students"]
     ok = pd.Series(
-        [band in bands[ind] for band, ind in zip(cells["grade_band"], cells["indicator"],
-                                                   strict=True)],
+        [
+            band in bands[ind]
+            for band, ind in zip(cells["grade_band"], cells["indicator"], strict=True)
+        ],
         index=cells.index,
     )
     early = set(years[:HISTORY_YEARS])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from atlas.indicators import Indicator
 
 INDICATORS = [Indicator("students", population=lambda sy: sy.student_id.notnull())]
