@@ -109,6 +109,7 @@ def build(config_path: Path, strict: bool, quiet: bool) -> None:
     "--first-year",
     default="2010-11",
     show_default=True,
+    callback=lambda _ctx, _param, value: _year(value),
     help="First of the five school years, as 2010-11.",
 )
 @click.option(
