@@ -7,13 +7,19 @@ proven, so nothing was published.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+from rich.console import Console
+from rich.status import Status
 
 from atlas import __version__
 from atlas.errors import AtlasError
+
+if TYPE_CHECKING:
+    from atlas.config import Config
 
 _config_option = click.option(
     "--config",
@@ -27,12 +33,37 @@ _quiet_option = click.option("--quiet", is_flag=True, help="Print only problems.
 _strict_option = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 
 
-def _progress(quiet: bool) -> Callable[[str], None]:
-    def say(message: str) -> None:
-        if not quiet:
-            click.echo(f"  {message} ...", err=True)
+class _Progress:
+    """Shows the running step with a spinner (rich) and each finished step with its time."""
 
-    return say
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.console = Console(stderr=True, highlight=False)
+        self.status: Status | None = None
+        self.step: tuple[str, float] | None = None
+
+    def __call__(self, message: str) -> None:
+        if self.quiet:
+            return
+        self._finish_step()
+        self.step = (message, time.perf_counter())
+        if self.status is None:
+            self.status = self.console.status(message)
+            self.status.start()
+        else:
+            self.status.update(message)
+
+    def _finish_step(self) -> None:
+        if self.step is not None:
+            message, start = self.step
+            self.console.print(f"  {message} ({time.perf_counter() - start:.1f} s)")
+            self.step = None
+
+    def close(self) -> None:
+        self._finish_step()
+        if self.status is not None:
+            self.status.stop()
+            self.status = None
 
 
 def _fail(exc: AtlasError) -> None:
@@ -91,7 +122,7 @@ def build(config_path: Path, strict: bool, quiet: bool) -> None:
     from atlas.config import load_config
 
     try:
-        _build(load_config(config_path), strict=strict, quiet=quiet, output=None)
+        _build(load_config(config_path), strict=strict, progress=_Progress(quiet), output=None)
     except AtlasError as exc:
         _fail(exc)
 
@@ -133,15 +164,14 @@ def demo(scale: float, seed: int, first_year: str, out: Path, build_dir: Path, q
     from atlas.config import load_config
     from atlas.demo import generate_city
 
+    progress = _Progress(quiet)
     try:
-        if not quiet:
-            click.echo(f"Generating the demo city (scale {scale}, seed {seed}) in {out}", err=True)
-        generate_city(
-            out, scale=scale, seed=seed, first_year=_year(first_year), progress=_progress(quiet)
-        )
+        progress(f"Generating the demo city (scale {scale}, seed {seed}) in {out}")
+        generate_city(out, scale=scale, seed=seed, first_year=first_year, progress=progress)
         config = load_config(out / "atlas.toml")
-        _build(config, strict=True, quiet=quiet, output=build_dir.resolve())
+        _build(config, strict=True, progress=progress, output=build_dir.resolve())
     except AtlasError as exc:
+        progress.close()
         _fail(exc)
 
 
@@ -156,15 +186,18 @@ def _year(text: str) -> str:
     return text
 
 
-def _build(config, *, strict: bool, quiet: bool, output: Path | None) -> None:
+def _build(config: Config, *, strict: bool, progress: _Progress, output: Path | None) -> None:
     from atlas.pipeline import build_atlas
 
-    result = build_atlas(config, strict=strict, output=output, progress=_progress(quiet))
+    try:
+        result = build_atlas(config, strict=strict, output=output, progress=progress)
+    finally:
+        progress.close()
     warnings = [p for p in result.problems if p.severity == "warning"]
     notes = [p for p in result.problems if p.severity == "note"]
     for problem in warnings:
         click.echo(f"warning: {problem}", err=True)
-    if not quiet:
+    if not progress.quiet:
         total = sum(result.timings.values())
         click.echo(
             f"Built the atlas in {total:.1f} s: {result.cells:,} cells, {result.files:,} files, "
