@@ -15,13 +15,16 @@ SYSTEM_PACKAGES=(
   libharfbuzz0b
   libharfbuzz-subset0   # WeasyPrint's font subsetting
   fonts-dejavu-core     # the pinned font of the PDF
-  poppler-utils         # pdftoppm: the tests render every PDF page to PNG
+  poppler-utils         # pdftoppm and pdftotext: PDF pages as images and text
+)
+TEST_PACKAGES=(
+  chromium              # the tests open the website in a real headless browser
 )
 PYTHON=${PYTHON:-python3}
 
 install_system_packages() {
   local missing=()
-  for pkg in "${SYSTEM_PACKAGES[@]}"; do
+  for pkg in "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
       || missing+=("$pkg")
   done
@@ -46,7 +49,11 @@ install_python_packages() {
   .venv/bin/python -m pip install --quiet -e '.[test]'
 }
 
-install_system_packages
+if [ "${1:-}" = test ]; then
+  install_system_packages "${SYSTEM_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+else
+  install_system_packages "${SYSTEM_PACKAGES[@]}"
+fi
 install_python_packages
 
 case "${1:-}" in

@@ -210,6 +210,7 @@ class ReleaseMeta:
     min_count: int
     min_denominator: int
     rate_precision: int
+    city_name: str = "City"  # what readers call the whole area
     attribution: tuple[str, ...] = ()  # boundary attributions to show
 
 

@@ -87,7 +87,12 @@ def build_atlas(
         meta=_meta(config),
     )
     with stage("render", "Rendering pages, maps and the PDF"):
-        rendered = render_release(release, pdf=config.outputs.pdf, site=config.outputs.site)
+        rendered = render_release(
+            release,
+            pdf=config.outputs.pdf,
+            site=config.outputs.site,
+            templates=config.path("templates"),
+        )
         rendered.files[LONG_CSV] = long_csv(table, precision=config.indicators.rate_precision)
     with stage("audit", "Auditing every number shown"):
         audit(rendered, table, config=config)
@@ -113,6 +118,7 @@ def _meta(config: Config) -> ReleaseMeta:
         min_count=config.privacy.min_count,
         min_denominator=config.privacy.min_denominator,
         rate_precision=config.indicators.rate_precision,
+        city_name=config.city_name,
         attribution=(BOUNDARY_ATTRIBUTION,),
     )
 

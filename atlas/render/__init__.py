@@ -1,0 +1,137 @@
+"""The protected release -> the files of the atlas, in memory, with the ledger.
+
+One set of page contexts (:mod:`atlas.render.context`) feeds every output: the
+website (``index.html`` with the citywide heat map, one page per district under
+``districts/``), and the PDF book (``atlas.pdf``, WeasyPrint). Each number a page
+shows is recorded in the ledger under the file it appears in, for the audit.
+Templates come from the user's ``templates/`` folder first, then ours, template by
+template, so an atlas can restyle one page without copying the rest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+import weasyprint
+
+from atlas.classify import NO_DATA, Classes, class_breaks
+from atlas.model import LedgerEntry, ProtectedRelease, Rendered
+from atlas.render.context import Page, SiteContext, build_context
+from atlas.render.format import format_rate
+from atlas.render.svgmap import shapes, svg_map
+from atlas.render.webmap import heat_map, leaflet_assets
+from atlas.resources import data_path
+
+PDF = "atlas.pdf"
+
+
+def environment(user_templates: Path | None = None) -> jinja2.Environment:
+    """Jinja with autoescaping and strict undefined names; user templates win."""
+    folders = [str(p) for p in (user_templates, data_path("templates")) if p and p.is_dir()]
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def render_release(
+    release: ProtectedRelease,
+    *,
+    site: bool = True,
+    pdf: bool = True,
+    templates: Path | None = None,
+) -> Rendered:
+    """Render the website and the PDF book of ``release``; nothing is written to disk."""
+    env = environment(templates)
+    ctx = build_context(release)
+    classes = class_breaks([d.share_value for d in ctx.city.districts if d.share_value is not None])
+    fills = {d.geo_id: classes.colour(d.share_value) for d in ctx.city.districts}
+    legend = _legend(classes, release.meta.rate_precision)
+    frame = release.geographies[release.district_layer].frame
+    locator_shapes = shapes(frame, tolerance_m=100.0)
+    locators = {
+        page.geo_id: svg_map(
+            locator_shapes,
+            {page.geo_id: "#e34a33"},
+            title=f"Where {page.name} is in {ctx.city_name}",
+            highlight=page.geo_id,
+        )
+        if page.geo_id in locator_shapes.paths
+        else None
+        for page in ctx.districts
+    }
+    out = Rendered()
+    if site:
+        _site(out, env, ctx, frame, fills=fills, legend=legend, locators=locators)
+    if pdf:
+        book = env.get_template("book.html").render(
+            ctx=ctx,
+            city_map=svg_map(
+                shapes(frame), fills, title=f"Share of students homeless, {ctx.year}"
+            ),
+            legend_entries=legend,
+            locators=locators,
+        )
+        out.files[PDF] = weasyprint.HTML(string=book).write_pdf()
+        for page in (ctx.city, *ctx.districts):
+            _record(out, PDF, page)
+    return out
+
+
+def _site(
+    out: Rendered,
+    env: jinja2.Environment,
+    ctx: SiteContext,
+    frame: object,
+    *,
+    fills: dict[str, str],
+    legend: list[tuple[str, str]],
+    locators: dict[str, object],
+) -> None:
+    by_id = {d.geo_id: d for d in ctx.city.districts}
+    properties = [
+        {
+            "name": by_id[g].name,
+            "value": by_id[g].share_homeless.text,
+            "fill": fills[g],
+            "link": f'<a href="{by_id[g].path}">Open the {by_id[g].name} page</a>',
+        }
+        for g in frame["geo_id"]  # type: ignore[index]
+    ]
+    parts = heat_map(
+        frame, properties, name="heat_map", label=ctx.district_label, value_label="Homeless"
+    )
+    index = env.get_template("index.html").render(
+        ctx=ctx, root="", map=parts, legend_entries=legend
+    )
+    out.files["index.html"] = index.encode("utf-8")
+    _record(out, "index.html", ctx.city)
+    template = env.get_template("district.html")
+    for page in ctx.districts:
+        html = template.render(ctx=ctx, page=page, root="../", locator=locators[page.geo_id])
+        out.files[page.path] = html.encode("utf-8")
+        _record(out, page.path, page)
+    css, _, _ = env.loader.get_source(env, "static/atlas.css")  # type: ignore[union-attr]
+    out.files["assets/atlas.css"] = css.encode("utf-8")
+    for name, content in leaflet_assets().items():
+        out.files[f"assets/{name}"] = content
+
+
+def _legend(classes: Classes, precision: int) -> list[tuple[str, str]]:
+    entries = [
+        (
+            colour,
+            format_rate(hi, precision)
+            if lo == hi
+            else f"{format_rate(lo, precision)} to {format_rate(hi, precision)}",
+        )
+        for (lo, hi), colour in zip(classes.ranges(), classes.colours, strict=True)
+    ]
+    return [*entries, (NO_DATA, "no rate shown (see how to read the tables)")]
+
+
+def _record(out: Rendered, where: str, page: Page) -> None:
+    out.ledger += [LedgerEntry(where, *key, shown=text) for key, text in page.shown]

@@ -1,0 +1,318 @@
+"""The protected release -> typed page contexts, one per page, each with its ledger.
+
+A context is built only from :class:`~atlas.model.ProtectedRelease`, whose table holds
+protected cells alone, so an unprotected number cannot reach a template by
+construction. Every number a context carries is a :class:`Cell` made by
+:meth:`_Page.cell`, which records it: the page's ``shown`` list is what the renderers
+turn into ledger entries for each file the page is written to (its HTML page and the
+PDF book), and what the audit then checks.
+
+The same contexts feed the website and the PDF, so the two cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from atlas.model import (
+    BAND_LABELS,
+    CITY_LAYER,
+    GROUP_LABELS,
+    INDICATOR_INFO,
+    ProtectedRelease,
+    ReleaseMeta,
+)
+from atlas.render.format import ABSENT, MARKS, format_cell
+
+#: Housing groups shown in page tables, in reading order.
+PAGE_GROUPS: tuple[str, ...] = (
+    "all",
+    "homeless",
+    "shelter",
+    "doubled_up",
+    "unsheltered",
+    "other_homeless",
+    "housed",
+    "housed_low_income",
+    "housed_not_low_income",
+    "formerly_homeless",
+    "ever_homeless",
+)
+#: Rate indicators that get a table of their own on each page, in order.
+OUTCOMES: tuple[str, ...] = (
+    "midyear_transfer",
+    "chronic_absence_nyc",
+    "ela_proficiency",
+    "math_proficiency",
+)
+_SHOWABLE = {"published", "top_coded", "bottom_coded"}
+Key = tuple[str, str, str, str, str, str]  # indicator, layer, geo_id, group, band, year
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What one table cell shows: a number, or a mark that says why there is none."""
+
+    text: str
+    flag: str
+    key: Key | None = None
+
+    @property
+    def shows_number(self) -> bool:
+        return self.flag in _SHOWABLE
+
+    @property
+    def explanation(self) -> str:
+        """Words for a mark (tooltip and legend); empty for a number."""
+        if self.flag == "absent":
+            return ABSENT[1]
+        return MARKS[self.flag][1] if self.flag in MARKS else ""
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    cells: tuple[Cell, ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One table: housing groups down, places (or measures) across."""
+
+    indicator: str
+    title: str
+    description: str
+    columns: tuple[str, ...]
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A headline number with its label."""
+
+    label: str
+    cell: Cell
+
+
+@dataclass(frozen=True)
+class DistrictSummary:
+    """One district's row in the citywide table and its area on the heat map."""
+
+    geo_id: str
+    name: str
+    borough: str
+    path: str
+    students: Cell
+    homeless: Cell
+    share_homeless: Cell
+    shelter: Cell
+    share_value: float | None  # the published share, for the map's colour; None if not shown
+
+
+@dataclass
+class Page:
+    """Common to every page: where it goes and the numbers it shows."""
+
+    path: str
+    title: str
+    shown: list[tuple[Key, str]] = field(default_factory=list)
+
+
+@dataclass
+class DistrictPage(Page):
+    geo_id: str = ""
+    name: str = ""
+    borough: str = ""
+    neighbourhoods: str = ""
+    facts: tuple[Fact, ...] = ()
+    sections: tuple[Section, ...] = ()
+
+
+@dataclass
+class CityPage(Page):
+    facts: tuple[Fact, ...] = ()
+    sections: tuple[Section, ...] = ()
+    districts: tuple[DistrictSummary, ...] = ()
+
+
+@dataclass(frozen=True)
+class SiteContext:
+    """Everything the templates may use."""
+
+    meta: ReleaseMeta
+    city_name: str
+    year: str
+    district_label: str
+    city: CityPage
+    districts: tuple[DistrictPage, ...]
+    marks: tuple[tuple[str, str], ...]
+    band_label: str = BAND_LABELS["all"]
+
+
+class _Cells:
+    """Protected cells of one year, looked up by (indicator, layer, geo_id, group, band)."""
+
+    def __init__(self, table: pd.DataFrame, year: str, precision: int) -> None:
+        rows = table[table["year"] == year]
+        self.year = year
+        self.precision = precision
+        self._rows: dict[tuple[str, ...], Any] = {
+            (r.indicator, r.layer, r.geo_id, r.group, r.grade_band): r
+            for r in rows.itertuples(index=False)
+        }
+
+    def has(self, indicator: str) -> bool:
+        return any(k[0] == indicator for k in self._rows)
+
+    def get(
+        self, indicator: str, layer: str, geo_id: str, group: str, band: str = "all"
+    ) -> tuple[Cell, float | None]:
+        row = self._rows.get((indicator, layer, geo_id, group, band))
+        if row is None:
+            return Cell(ABSENT[0], "absent"), None
+        key: Key = (indicator, layer, geo_id, group, band, self.year)
+        cell = Cell(format_cell(row, self.precision), row.flag, key)
+        return cell, (float(row.value) if cell.shows_number else None)
+
+
+class _Page:
+    """Makes the cells of one page and records each number it shows."""
+
+    def __init__(self, cells: _Cells, page: Page) -> None:
+        self._cells = cells
+        self.page = page
+
+    def cell(self, indicator: str, layer: str, geo_id: str, group: str) -> Cell:
+        return self.cell_and_value(indicator, layer, geo_id, group)[0]
+
+    def cell_and_value(
+        self, indicator: str, layer: str, geo_id: str, group: str
+    ) -> tuple[Cell, float | None]:
+        cell, value = self._cells.get(indicator, layer, geo_id, group)
+        if cell.shows_number and cell.key is not None:
+            self.page.shown.append((cell.key, cell.text))
+        return cell, value
+
+    def facts(self, layer: str, geo_id: str) -> tuple[Fact, ...]:
+        wanted = [
+            ("Students", "students", "all"),
+            ("Homeless students", "students", "homeless"),
+            ("Share of students homeless", "share_of_students", "homeless"),
+            ("Students in shelter", "students", "shelter"),
+            ("Chronically absent, homeless", "chronic_absence_nyc", "homeless"),
+            ("Chronically absent, housed", "chronic_absence_nyc", "housed"),
+        ]
+        return tuple(
+            Fact(label, self.cell(ind, layer, geo_id, group))
+            for label, ind, group in wanted
+            if self._cells.has(ind)
+        )
+
+    def sections(self, places: list[tuple[str, str, str]]) -> tuple[Section, ...]:
+        """Tables by housing group; ``places`` is (column label, layer, geo_id), first = own."""
+        own_label, own_layer, own_id = places[0]
+        students = Section(
+            "students",
+            "Students by housing status",
+            "Students enrolled at any time in the year, and each group's share of all "
+            "students here, in the borough and in the city.",
+            ("Students", *(f"Share, {label}" for label, _, _ in places)),
+            tuple(
+                Row(
+                    GROUP_LABELS[group],
+                    (
+                        self.cell("students", own_layer, own_id, group),
+                        *(self.cell("share_of_students", lay, gid, group) for _, lay, gid in places),
+                    ),
+                )
+                for group in PAGE_GROUPS
+            ),
+        )
+        outcomes = [
+            Section(
+                ind,
+                INDICATOR_INFO[ind].label,
+                INDICATOR_INFO[ind].description + ".",
+                tuple(label for label, _, _ in places),
+                tuple(
+                    Row(
+                        GROUP_LABELS[group],
+                        tuple(self.cell(ind, lay, gid, group) for _, lay, gid in places),
+                    )
+                    for group in PAGE_GROUPS
+                ),
+            )
+            for ind in OUTCOMES
+            if self._cells.has(ind)
+        ]
+        return (students, *outcomes)
+
+
+def build_context(release: ProtectedRelease) -> SiteContext:
+    """Every page's context for the latest year of ``release``."""
+    meta = release.meta
+    city_name = meta.city_name
+    cells = _Cells(release.table, release.latest_year, meta.rate_precision)
+    geo = release.geographies[release.district_layer]
+    frame = geo.frame.sort_values("geo_id", key=_natural)
+    parents = release.geographies[geo.parent].frame if geo.parent else None
+    parent_names = dict(zip(parents["geo_id"], parents["geo_name"])) if parents is not None else {}
+    district_layer = release.district_layer
+    city = CityPage(path="index.html", title=meta.title)
+    on_city = _Page(cells, city)
+    districts = []
+    summaries = []
+    for row in frame.itertuples(index=False):
+        borough = parent_names.get(row.parent_id, "") if row.parent_id else ""
+        page = DistrictPage(
+            path=f"districts/{row.geo_id}.html",
+            title=f"{row.geo_name}",
+            geo_id=row.geo_id,
+            name=row.geo_name,
+            borough=borough,
+            neighbourhoods=row.neighbourhoods,
+        )
+        on_page = _Page(cells, page)
+        places = [(row.geo_name, district_layer, row.geo_id)]
+        if borough and geo.parent:
+            places.append((borough, geo.parent, row.parent_id))
+        places.append((city_name, CITY_LAYER, CITY_LAYER))
+        page.facts = on_page.facts(district_layer, row.geo_id)
+        page.sections = on_page.sections(places)
+        districts.append(page)
+        share, share_value = on_city.cell_and_value(
+            "share_of_students", district_layer, row.geo_id, "homeless"
+        )
+        summaries.append(
+            DistrictSummary(
+                geo_id=row.geo_id,
+                name=row.geo_name,
+                borough=borough,
+                path=page.path,
+                students=on_city.cell("students", district_layer, row.geo_id, "all"),
+                homeless=on_city.cell("students", district_layer, row.geo_id, "homeless"),
+                share_homeless=share,
+                shelter=on_city.cell("students", district_layer, row.geo_id, "shelter"),
+                share_value=share_value,
+            )
+        )
+    city.facts = on_city.facts(CITY_LAYER, CITY_LAYER)
+    city.sections = on_city.sections([(city_name, CITY_LAYER, CITY_LAYER)])
+    city.districts = tuple(summaries)
+    return SiteContext(
+        meta=meta,
+        city_name=city_name,
+        year=release.latest_year,
+        district_label=geo.label,
+        city=city,
+        districts=tuple(districts),
+        marks=(*MARKS.values(), ABSENT),
+    )
+
+
+def _natural(ids: pd.Series) -> pd.Series:
+    """Sort '2' before '10': numbers by value, then anything else by text."""
+    return ids.map(lambda v: (0, int(v), "") if str(v).isdigit() else (1, 0, str(v)))
