@@ -69,9 +69,7 @@ def render_release(
     if pdf:
         book = env.get_template("book.html").render(
             ctx=ctx,
-            city_map=svg_map(
-                shapes(frame), fills, title=f"Share of students homeless, {ctx.year}"
-            ),
+            city_map=svg_map(shapes(frame), fills, title=f"Share of students homeless, {ctx.year}"),
             legend_entries=legend,
             locators=locators,
         )

@@ -225,7 +225,10 @@ class _Page:
                     GROUP_LABELS[group],
                     (
                         self.cell("students", own_layer, own_id, group),
-                        *(self.cell("share_of_students", lay, gid, group) for _, lay, gid in places),
+                        *(
+                            self.cell("share_of_students", lay, gid, group)
+                            for _, lay, gid in places
+                        ),
                     ),
                 )
                 for group in PAGE_GROUPS
