@@ -11,10 +11,9 @@ rejected with the list of valid ones.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-
-import warnings
 
 import mapclassify
 import numpy as np

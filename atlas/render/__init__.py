@@ -14,6 +14,7 @@ from pathlib import Path
 
 import jinja2
 import weasyprint
+from markupsafe import Markup
 
 from atlas.classify import NO_DATA, Classes, class_breaks
 from atlas.model import LedgerEntry, ProtectedRelease, Rendered
@@ -87,7 +88,7 @@ def _site(
     *,
     fills: dict[str, str],
     legend: list[tuple[str, str]],
-    locators: dict[str, object],
+    locators: dict[str, Markup | None],
 ) -> None:
     by_id = {d.geo_id: d for d in ctx.city.districts}
     properties = [

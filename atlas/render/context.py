@@ -261,8 +261,10 @@ def build_context(release: ProtectedRelease) -> SiteContext:
     cells = _Cells(release.table, release.latest_year, meta.rate_precision)
     geo = release.geographies[release.district_layer]
     frame = geo.frame.sort_values("geo_id", key=_natural)
-    parents = release.geographies[geo.parent].frame if geo.parent else None
-    parent_names = dict(zip(parents["geo_id"], parents["geo_name"])) if parents is not None else {}
+    parent_names: dict[str, str] = {}
+    if geo.parent:
+        parents = release.geographies[geo.parent].frame
+        parent_names = dict(zip(parents["geo_id"], parents["geo_name"], strict=True))
     district_layer = release.district_layer
     city = CityPage(path="index.html", title=meta.title)
     on_city = _Page(cells, city)

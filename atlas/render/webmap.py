@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import branca.element
 import folium
 import geopandas as gpd
 import xstatic.pkg.leaflet
@@ -88,6 +89,7 @@ def heat_map(
         child._id = f"{name}_{child._name.lower()}"
     layer.add_to(fmap)
     figure = fmap.get_root()
+    assert isinstance(figure, branca.element.Figure)
     figure.render()
     # Keep only the tooltip and popup styles: folium's page-level styles (a full-window
     # map, a viewport that forbids zooming) would fight the page the map sits in.
