@@ -22,8 +22,18 @@ ROOT = Path(__file__).resolve().parents[1]
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "--wheel-dir", str(out), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(out),
+            str(ROOT),
+        ],
         check=True,
     )
     (path,) = out.glob("atlas-*.whl")
@@ -35,21 +45,40 @@ def demo_build(wheel, tmp_path_factory) -> Path:
     """Install the wheel into a bare folder and run `python -m atlas demo` from elsewhere."""
     site = tmp_path_factory.mktemp("site")
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site),
-         str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(site),
+            str(wheel),
+        ],
         check=True,
     )
     work = tmp_path_factory.mktemp("work")
     env = {**os.environ, "PYTHONPATH": str(site)}
     result = subprocess.run(
         [sys.executable, "-m", "atlas", "demo", "--scale", "0.01", "--seed", "7"],
-        cwd=work, env=env, capture_output=True, text=True,
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
-    assert str(site) in subprocess.run(
-        [sys.executable, "-c", "import atlas; print(atlas.__file__)"],
-        cwd=work, env=env, capture_output=True, text=True, check=True,
-    ).stdout, "the test must exercise the installed wheel, not the checkout"
+    assert (
+        str(site)
+        in subprocess.run(
+            [sys.executable, "-c", "import atlas; print(atlas.__file__)"],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    ), "the test must exercise the installed wheel, not the checkout"
     (work / "stdout.txt").write_text(result.stdout)
     return work
 
@@ -79,8 +108,15 @@ def test_long_table_columns_flags_and_withheld_rows(demo_build):
         assert tuple(reader.fieldnames or ()) == LONG_COLUMNS
         rows = list(reader)
     flags = {r["flag"] for r in rows}
-    assert flags <= {"published", "withheld", "omitted_reliability", "top_coded",
-                     "bottom_coded", "missing", "not_applicable"}
+    assert flags <= {
+        "published",
+        "withheld",
+        "omitted_reliability",
+        "top_coded",
+        "bottom_coded",
+        "missing",
+        "not_applicable",
+    }
     assert "withheld" in flags  # a city of ~11,000 students has small groups
     for row in rows:
         if row["flag"] == "withheld":
@@ -89,10 +125,24 @@ def test_long_table_columns_flags_and_withheld_rows(demo_build):
             n = int(row["numerator"])
             assert n == 0 or n >= 10, row
     layers = {r["layer"] for r in rows}
-    assert layers == {"city", "borough", "school_district", "community_district",
-                      "council_district", "assembly_district", "senate_district", "school"}
-    city = [r for r in rows if r["layer"] == "city" and r["indicator"] == "share_of_students"
-            and r["group"] == "homeless" and r["grade_band"] == "all"]
+    assert layers == {
+        "city",
+        "borough",
+        "school_district",
+        "community_district",
+        "council_district",
+        "assembly_district",
+        "senate_district",
+        "school",
+    }
+    city = [
+        r
+        for r in rows
+        if r["layer"] == "city"
+        and r["indicator"] == "share_of_students"
+        and r["group"] == "homeless"
+        and r["grade_band"] == "all"
+    ]
     assert [r["year"] for r in city] == ["2010-11", "2011-12", "2012-13", "2013-14", "2014-15"]
 
 
