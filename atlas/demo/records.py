@@ -290,8 +290,8 @@ def cohorts_table(
     """Students who entered grade 9 in the first two years, with four-year outcomes."""
     g9 = GRADES.index("9")
     rows = []
-    ever_shelter = (panel.status == SHELTER).any(axis=1)
-    ever_homeless = panel.homeless.any(axis=1)
+    ever_shelter: np.ndarray = (panel.status == SHELTER).any(axis=1)
+    ever_homeless = np.asarray(panel.homeless.any(axis=1))
     for y in (0, 1):
         entered = panel.active[:, y] & (panel.grade[:, y] == g9)
         if y > 0:
@@ -299,11 +299,8 @@ def cohorts_table(
         rows.append(pd.DataFrame({"student": np.flatnonzero(entered), "year": y}))
     cohort = pd.concat(rows, ignore_index=True)
     s = cohort["student"].to_numpy()
-    kind = np.select(
-        [ever_shelter[s], ever_homeless[s], panel.lunch[s]],
-        ["ever_in_shelter", "homeless_never_in_shelter", "housed_low_income"],
-        "housed_not_low_income",
-    )
+    kinds = np.array(list(cal.COHORT))  # ever in shelter, homeless, low-income, not
+    kind = kinds[np.select([ever_shelter[s], ever_homeless[s], panel.lunch[s]], [0, 1, 2], 3)]
     grad = np.array([cal.COHORT[k][0] for k in kind])
     drop = np.array([cal.COHORT[k][1] for k in kind])
     draw = rng.random(len(s))
