@@ -49,6 +49,9 @@ def student_years(spells: ir.Table, *, years: Sequence[str], priority: Sequence[
     }
     maxima = {c: spells[c].max() for c in ("ela_level", "math_level") if c in optional}
     flags = {c: spells[c].any() for c in ("ell", "late_entry", "retained") if c in optional}
+    if "suspended" in optional:
+        # Suspension counts at the final school of the year.
+        flags["suspended"] = spells.suspended.fill_null(False).argmax(spells._last)
     sy = spells.group_by(["student_id", "school_year"]).aggregate(
         school_id=spells.school_id.argmax(spells._last),
         grade=spells.grade.argmax(spells._last),
@@ -59,13 +62,6 @@ def student_years(spells: ir.Table, *, years: Sequence[str], priority: Sequence[
         **maxima,
         **flags,
     )
-    if "suspended" in optional:
-        # Suspension counts at the final school of the year.
-        last_flag = spells.suspended.fill_null(False).cast("int8").argmax(spells._last)
-        sy = sy.join(
-            spells.group_by(["student_id", "school_year"]).aggregate(suspended=last_flag),
-            ["student_id", "school_year"],
-        )
     year_index = ibis.cases(*[(sy.school_year == y, i) for i, y in enumerate(years)])
     status = ibis.cases(*[(sy.status_rank == i, s) for i, s in enumerate(priority)], else_="housed")
     band = ibis.cases(*[(sy.grade == g, b) for g, b in BAND_OF_GRADE.items()])

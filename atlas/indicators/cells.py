@@ -63,9 +63,12 @@ def compute_cells(
             else located["school_id" if layer == SCHOOL_LAYER else layer]
         )
         rolled = located.mutate(geo_id=key.cast("string")).filter(ibis._.geo_id.notnull())
-        for banded in (True, False):
+        # Schools carry only what the dot maps show: students by group, all grades.
+        school = layer == SCHOOL_LAYER
+        wanted = [f"d{_SEP}students{_SEP}{g}" for g in SCHOOL_GROUPS] if school else sums
+        for banded in (False,) if school else (True, False):
             by = ["school_year", "geo_id"] + (["grade_band"] if banded else [])
-            summed = rolled.group_by(by).aggregate(**{c: rolled[c].sum() for c in sums})
+            summed = rolled.group_by(by).aggregate(**{c: rolled[c].sum() for c in wanted})
             frame = summed.to_pyarrow().to_pandas()
             if not banded:
                 frame["grade_band"] = "all"
@@ -101,7 +104,7 @@ def _long(
     value_cols = [c for c in wide.columns if _SEP in c]
     long = wide.melt(
         id_vars=["school_year", "layer", "geo_id", "grade_band"], value_vars=value_cols
-    )
+    ).dropna(subset=["value"])
     parts = long["variable"].str.split(_SEP, expand=True)
     long = long.assign(kind=parts[0], indicator=parts[1], group=parts[2])
     cells = long.pivot_table(
