@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from atlas.config import Config
 from atlas.engine import connect, register
-from atlas.groups import student_years
+from atlas.groups import SPELL_COLUMNS, student_years
 from atlas.indicators import Indicator, registry
 from atlas.indicators.cells import compute_cells
 from atlas.model import CITY_LAYER, SCHOOL_LAYER
@@ -35,7 +35,8 @@ def compute(config: Config, extract: Extract) -> pd.DataFrame:
     school_geo = extract.schools[["school_id", *layer_names]]
     geo_ids = {name: list(extract.layers[name].frame["geo_id"]) for name in layer_names}
     with connect() as con:
-        spells = register(con, "enrollment", extract.enrollment)
+        needed = [c for c in extract.enrollment.column_names if c in SPELL_COLUMNS]
+        spells = register(con, "enrollment", extract.enrollment.select(needed))
         sy = student_years(spells, years=years, priority=config.housing.priority)
         sy = con.create_table("student_years", sy, temp=True)
         indicators = active_indicators(config, set(sy.columns))

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 
 @contextmanager
-def connect(*, threads: int | None = None, memory_limit: str = "6GB") -> Iterator[ibis.BaseBackend]:
+def connect(*, threads: int | None = None, memory_limit: str = "3GB") -> Iterator[ibis.BaseBackend]:
     """An in-memory DuckDB connection whose spill files live and die with the block."""
     spill = tempfile.mkdtemp(prefix="atlas-duckdb-")
     os.chmod(spill, 0o700)

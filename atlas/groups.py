@@ -25,6 +25,26 @@ import ibis.expr.types as ir
 from atlas.model import BAND_OF_GRADE, HOMELESS_TYPES
 
 HISTORY_YEARS = 4  # prior years that formerly / ever homeless look back on
+#: The enrollment columns :func:`student_years` reads (the optional ones when present).
+SPELL_COLUMNS = (
+    "student_id",
+    "school_year",
+    "school_id",
+    "entry_date",
+    "exit_date",
+    "grade",
+    "housing_status",
+    "lunch_eligible",
+    "days_enrolled",
+    "days_absent",
+    "days_suspended",
+    "ela_level",
+    "math_level",
+    "ell",
+    "late_entry",
+    "retained",
+    "suspended",
+)
 _HOUSED_RANK = len(HOMELESS_TYPES)
 
 
