@@ -8,6 +8,7 @@ CRS (the config's, or the local UTM zone), as distances and containment are mean
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from atlas.boundaries import WGS84
@@ -46,6 +47,7 @@ def locate(
     projected = pts.to_crs(crs)
     out = frame.reset_index(drop=True).copy()
     district = config.district_layer.name
+    lost = np.zeros(len(out), bool)  # outside the district layer: an error already says so
     for name, geo in layers.items():
         polys = geo.frame.loc[geo.frame.geometry.notna(), ["geo_id", "geometry"]].to_crs(crs)
         hit = gpd.sjoin(projected[["geometry"]], polys, how="left", predicate="within")
@@ -53,13 +55,17 @@ def locate(
         hit = hit[~hit.index.duplicated(keep="first")].sort_index()
         located = hit["geo_id"].astype(object).where(hit["geo_id"].notna(), None)
         outside = located.isna().to_numpy()
+        if name == district:
+            lost = outside
+        else:
+            outside = outside & ~lost
         if outside.any():
             rows = outside.nonzero()[0]
             if name == district:
                 problems.append(
                     Problem(
                         f"{fname} {row_list(rows)}",
-                        f"{len(rows):,} {what} lie outside every {name} polygon",
+                        f"{_lie(len(rows), what)} outside every {name} polygon",
                         "check their longitude and latitude (swapped? wrong sign?)",
                     )
                 )
@@ -67,7 +73,7 @@ def locate(
                 problems.append(
                     Problem(
                         f"{fname} {row_list(rows)}",
-                        f"{len(rows):,} {what} lie in no {name}; they count in the city "
+                        f"{_lie(len(rows), what)} in no {name}; they count in the city "
                         f"but in no {name}",
                         "check the location, or the layer's exclude list",
                         "warning",
@@ -77,3 +83,8 @@ def locate(
     if attribute_layer is not None:
         out[attribute_layer] = out["district"]
     return out, problems
+
+
+def _lie(n: int, what: str) -> str:
+    """'1 school lies' or '12 schools lie' (``what`` is the plural)."""
+    return f"1 {what.removesuffix('s')} lies" if n == 1 else f"{n:,} {what} lie"

@@ -4,12 +4,16 @@ polygons, and calibrated to the published figures in CALIBRATION.md."""
 from __future__ import annotations
 
 import filecmp
+import shutil
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from click.testing import CliRunner
 
+from atlas.cli import main
 from atlas.compute import compute
 from atlas.config import load_config
 from atlas.demo import generate_city
@@ -154,3 +158,41 @@ def test_shelter_chronic_absence_is_over_half_and_homeless_mostly_doubled_up(cit
     # CALIBRATION: ~33% of homeless students in shelter, ~60% doubled up.
     assert abs(100 * city_rates[("share_of_students", "shelter")] / homeless - 33) <= 3
     assert abs(100 * city_rates[("share_of_students", "doubled_up")] / homeless - 60) <= 3
+
+
+def test_validate_lists_every_problem_of_a_broken_demo_at_once(small, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(small, broken)
+    enrollment = pq.read_table(broken / "data" / "enrollment.parquet").to_pandas()
+    enrollment.loc[[2, 6], "housing_status"] = "SHELTER"  # rows 3 and 7
+    enrollment.loc[9, "days_absent"] = -4  # row 10
+    pq.write_table(pa.Table.from_pandas(enrollment), broken / "data" / "enrollment.parquet")
+    schools = pd.read_csv(broken / "data" / "schools.csv", dtype=str)
+    schools.loc[0, ["longitude", "latitude"]] = ["-73.5", "40.3"]  # row 1: in the ocean
+    schools.loc[1, "district"] = "99"  # row 2
+    schools.to_csv(broken / "data" / "schools.csv", index=False)
+    shelters = pd.read_csv(broken / "data" / "shelters.csv", dtype=str)
+    shelters.drop(columns="capacity_units").to_csv(broken / "data" / "shelters.csv", index=False)
+    before = sorted(p.relative_to(broken) for p in broken.rglob("*"))
+
+    result = CliRunner().invoke(main, ["validate", "--config", str(broken / "atlas.toml")])
+
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0] == "error: 5 problem(s) in the inputs:"
+    assert sorted(lines[1:]) == sorted(EXPECTED_BROKEN)  # no warnings: the ocean school
+    # is an error, and does not also warn once for every other layer
+    assert sorted(p.relative_to(broken) for p in broken.rglob("*")) == before
+
+
+EXPECTED_BROKEN = [
+    "  - enrollment.parquet rows 3, 7: housing_status 'SHELTER' is not a known code; map it "
+    "under [housing.codes] in atlas.toml",
+    "  - enrollment.parquet row 10: days_absent is negative; correct these values",
+    "  - schools.csv row 1: 1 school lies outside every school_district polygon; check their "
+    "longitude and latitude (swapped? wrong sign?)",
+    "  - schools.csv row 2: district 99 is not in the school_district layer or its attribute "
+    "table; correct the district, or add it to the layer's attribute table",
+    "  - shelters.csv: required column 'capacity_units' is missing; add it, or map your "
+    'column under [inputs.shelters.columns] as capacity_units = "your_column"',
+]

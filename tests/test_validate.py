@@ -9,7 +9,7 @@ import pytest
 from atlas.config import load_config
 from atlas.errors import InputError
 from atlas.validate import validate
-from tests.conftest import spell, write_project
+from tests.conftest import WEST, _feature, spell, write_project
 
 
 def _problems(tmp_path, rows, **kw):
@@ -67,14 +67,22 @@ def test_schools_outside_every_district_and_unknown_districts(tmp_path, tiny_row
     schools = tmp_path / "data" / "schools.csv"
     text = schools.read_text().replace("-74.005,40.705", "40.705,-74.005")  # swapped
     schools.write_text(text.replace("Citywide Special,75", "Citywide Special,76"))
+    # The borough now covers only the west district: school 4 and the shelter (east) lie
+    # in no borough.
+    # School 3, outside every district, gets its error only, not a warning per layer.
+    boroughs = tmp_path / "boundaries" / "boroughs.geojson"
+    west_only = [_feature({"code": 1, "name": "Testboro"}, WEST)]
+    boroughs.write_text(json.dumps({"type": "FeatureCollection", "features": west_only}))
     with pytest.raises(InputError) as err:
         validate(config)
     assert [str(p) for p in err.value.problems] == [
         "schools.csv row 4: district 76 is not in the school_district layer or its attribute "
         "table; correct the district, or add it to the layer's attribute table",
-        "schools.csv row 3: 1 schools lie outside every school_district polygon; check their "
+        "schools.csv row 3: 1 school lies outside every school_district polygon; check their "
         "longitude and latitude (swapped? wrong sign?)",
-        "schools.csv row 3: 1 schools lie in no borough; they count in the city but in no "
+        "schools.csv row 4: 1 school lies in no borough; they count in the city but in no "
+        "borough; check the location, or the layer's exclude list",
+        "shelters.csv row 1: 1 shelter lies in no borough; they count in the city but in no "
         "borough; check the location, or the layer's exclude list",
     ]
 
