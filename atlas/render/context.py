@@ -21,25 +21,17 @@ from atlas.model import (
     BAND_LABELS,
     CITY_LAYER,
     GROUP_LABELS,
+    GROUPS,
     INDICATOR_INFO,
     ProtectedRelease,
     ReleaseMeta,
 )
 from atlas.render.format import ABSENT, MARKS, format_cell
 
-#: Housing groups shown in page tables, in reading order.
-PAGE_GROUPS: tuple[str, ...] = (
-    "all",
-    "homeless",
-    "shelter",
-    "doubled_up",
-    "unsheltered",
-    "other_homeless",
-    "housed",
-    "housed_low_income",
-    "housed_not_low_income",
-    "formerly_homeless",
-    "ever_homeless",
+#: Housing groups shown in page tables, in reading order: all but the five-year groups
+#: that later issues give pages of their own.
+PAGE_GROUPS: tuple[str, ...] = tuple(
+    g for g in GROUPS if g not in ("always_housed", "ever_in_shelter", "never_in_shelter")
 )
 #: Rate indicators that get a table of their own on each page, in order.
 OUTCOMES: tuple[str, ...] = (
