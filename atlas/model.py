@@ -179,6 +179,13 @@ INDICATOR_INFO: dict[str, IndicatorInfo] = {
             ("all", "elementary", "middle", "high"),
         ),
         IndicatorInfo(
+            "absent_40_days",
+            "Missing 40 or more days",
+            "rate",
+            "Students absent 40 or more days in the year; suspension days are not absences",
+            ("all", "elementary", "middle", "high"),
+        ),
+        IndicatorInfo(
             "ela_proficiency",
             "ELA proficiency (grades 3-8)",
             "rate",
@@ -191,6 +198,34 @@ INDICATOR_INFO: dict[str, IndicatorInfo] = {
             "rate",
             "Tested students in grades 3-8 scoring at level 3 or 4 in mathematics",
             ("all", "elementary", "middle"),
+        ),
+        IndicatorInfo(
+            "late_entry",
+            "Late enrollment",
+            "rate",
+            "Students who entered the school system from outside after the official "
+            "count date (October 31 in New York City)",
+        ),
+        IndicatorInfo(
+            "suspension",
+            "Suspension",
+            "rate",
+            "Students suspended from school (out of school) one or more times, as "
+            "recorded at their final school of the year",
+            ("all", "elementary", "middle", "high"),
+        ),
+        IndicatorInfo(
+            "retention",
+            "Held back a grade",
+            "rate",
+            "Students retained in grade at the end of the year",
+            ("all", "elementary", "middle", "high"),
+        ),
+        IndicatorInfo(
+            "english_learner",
+            "English language learners",
+            "rate",
+            "Students who were English language learners during the year",
         ),
     )
 }

@@ -141,10 +141,10 @@ TESTED = 0.96
 #: Suspension by status (CALIBRATION: 2.8% all, shelter 6%, doubled up ~3%, housed
 #: low-income 3.1%, not low-income 1.9%; middle-school students in shelter one in nine).
 SUSPENDED = {
-    "shelter": 0.06,
-    "doubled_up": 0.03,
-    "unsheltered": 0.05,
-    "other_homeless": 0.04,
+    "shelter": 0.045,
+    "doubled_up": 0.026,
+    "unsheltered": 0.035,
+    "other_homeless": 0.03,
     "housed_low_income": 0.031,
     "housed_not_low_income": 0.019,
 }

@@ -33,11 +33,12 @@ class Indicator:
 
 def registry(chronic_absence: str) -> list[Indicator]:
     """Every indicator, in publishing order, with the headline attendance pack."""
-    from atlas.indicators import attendance, enrollment, mobility, proficiency
+    from atlas.indicators import attendance, enrollment, mobility, outcomes, proficiency
 
     return [
         *enrollment.INDICATORS,
         *mobility.INDICATORS,
         *attendance.indicators(chronic_absence),
         *proficiency.INDICATORS,
+        *outcomes.INDICATORS,
     ]

@@ -37,8 +37,13 @@ PAGE_GROUPS: tuple[str, ...] = tuple(
 OUTCOMES: tuple[str, ...] = (
     "midyear_transfer",
     "chronic_absence_nyc",
+    "absent_40_days",
     "ela_proficiency",
     "math_proficiency",
+    "suspension",
+    "retention",
+    "late_entry",
+    "english_learner",
 )
 _SHOWABLE = {"published", "top_coded", "bottom_coded"}
 Key = tuple[str, str, str, str, str, str]  # indicator, layer, geo_id, group, band, year

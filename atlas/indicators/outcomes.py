@@ -1,0 +1,45 @@
+"""School outcomes of the model atlas beyond attendance and tests: late enrollment,
+suspension, grade retention and English language learners.
+
+Each reads one flag of the student-year (see :mod:`atlas.groups`): ``late_entry``,
+``ell`` and ``retained`` are true when any of the year's spells says so; ``suspended``
+is read at the final school of the year, where the student-year belongs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from atlas.indicators import Indicator
+
+
+def _k12(sy: Any) -> Any:
+    return sy.grade != "PK"
+
+
+INDICATORS = [
+    Indicator(
+        "late_entry",
+        population=lambda sy: sy.student_id.notnull(),
+        event=lambda sy: sy.late_entry.fill_null(False),
+        needs=("late_entry",),
+    ),
+    Indicator(
+        "suspension",
+        population=_k12,
+        event=lambda sy: sy.suspended.fill_null(False),
+        needs=("suspended",),
+    ),
+    Indicator(
+        "retention",
+        population=_k12,
+        event=lambda sy: sy.retained.fill_null(False),
+        needs=("retained",),
+    ),
+    Indicator(
+        "english_learner",
+        population=lambda sy: sy.student_id.notnull(),
+        event=lambda sy: sy.ell.fill_null(False),
+        needs=("ell",),
+    ),
+]
