@@ -101,19 +101,21 @@ def _long(
     geo_ids: dict[str, list[str]],
 ) -> pd.DataFrame:
     """Reshape the sums to one row per cell, on the full grid of geographies."""
-    value_cols = [c for c in wide.columns if _SEP in c]
-    long = wide.melt(
-        id_vars=["school_year", "layer", "geo_id", "grade_band"], value_vars=value_cols
-    ).dropna(subset=["value"])
-    parts = long["variable"].str.split(_SEP, expand=True)
-    long = long.assign(kind=parts[0], indicator=parts[1], group=parts[2])
-    cells = long.pivot_table(
-        index=["school_year", "layer", "geo_id", "grade_band", "indicator", "group"],
-        columns="kind",
-        values="value",
-        aggfunc="sum",
-    ).reset_index()
-    cells = cells.rename(columns={"school_year": "year", "d": "denominator", "n": "numerator"})
+    keys = ["school_year", "layer", "geo_id", "grade_band"]
+    parts = []
+    for column in wide.columns:
+        if not column.startswith(f"d{_SEP}"):
+            continue
+        _, indicator, group = column.split(_SEP)
+        events = f"n{_SEP}{indicator}{_SEP}{group}"
+        part = wide[keys].assign(
+            indicator=indicator,
+            group=group,
+            denominator=wide[column],
+            numerator=wide[events] if events in wide.columns else np.nan,
+        )
+        parts.append(part[part["denominator"].notna()])
+    cells = pd.concat(parts, ignore_index=True).rename(columns={"school_year": "year"})
     cells = _complete_grid(cells, indicators, years, geo_ids)
     counts = cells["indicator"] == "students"
     cells.loc[counts, "numerator"] = cells.loc[counts, "denominator"]

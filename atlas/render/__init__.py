@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from atlas.classify import NO_DATA, Classes, class_breaks
 from atlas.model import LedgerEntry, ProtectedRelease, Rendered
-from atlas.render.context import Page, SiteContext, build_context
+from atlas.render.context import Key, SiteContext, build_context, numbers
 from atlas.render.format import format_rate
 from atlas.render.svgmap import shapes, svg_map
 from atlas.render.webmap import heat_map, leaflet_assets
@@ -75,8 +75,10 @@ def render_release(
             locators=locators,
         )
         out.files[PDF] = weasyprint.HTML(string=book).write_pdf()
-        for page in (ctx.city, *ctx.districts):
-            _record(out, PDF, page)
+        _record(out, PDF, numbers(*ctx.city.facts, *ctx.city.districts, *ctx.city.sections))
+        for page in ctx.districts:
+            shown = numbers(*page.facts, page.sections[0], *page.print_sections)
+            _record(out, PDF, shown)
     return out
 
 
@@ -107,12 +109,12 @@ def _site(
         ctx=ctx, root="", map=parts, legend_entries=legend
     )
     out.files["index.html"] = index.encode("utf-8")
-    _record(out, "index.html", ctx.city)
+    _record(out, "index.html", numbers(*ctx.city.facts, *ctx.city.districts, *ctx.city.sections))
     template = env.get_template("district.html")
     for page in ctx.districts:
         html = template.render(ctx=ctx, page=page, root="../", locator=locators[page.geo_id])
         out.files[page.path] = html.encode("utf-8")
-        _record(out, page.path, page)
+        _record(out, page.path, numbers(*page.facts, *page.sections))
     css, _, _ = env.loader.get_source(env, "static/atlas.css")  # type: ignore[union-attr]
     out.files["assets/atlas.css"] = css.encode("utf-8")
     for name, content in leaflet_assets().items():
@@ -132,5 +134,5 @@ def _legend(classes: Classes, precision: int) -> list[tuple[str, str]]:
     return [*entries, (NO_DATA, "no rate shown (see how to read the tables)")]
 
 
-def _record(out: Rendered, where: str, page: Page) -> None:
-    out.ledger += [LedgerEntry(where, *key, shown=text) for key, text in page.shown]
+def _record(out: Rendered, where: str, shown: list[tuple[Key, str]]) -> None:
+    out.ledger += [LedgerEntry(where, *key, shown=text) for key, text in shown]

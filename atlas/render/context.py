@@ -2,17 +2,16 @@
 
 A context is built only from :class:`~atlas.model.ProtectedRelease`, whose table holds
 protected cells alone, so an unprotected number cannot reach a template by
-construction. Every number a context carries is a :class:`Cell` made by
-:meth:`_Page.cell`, which records it: the page's ``shown`` list is what the renderers
-turn into ledger entries for each file the page is written to (its HTML page and the
-PDF book), and what the audit then checks.
+construction. Every number a context carries is a :class:`Cell` that knows its key in
+the long table; :func:`numbers` walks the parts an output renders and lists each number
+shown, which the renderers turn into ledger entries for the audit.
 
 The same contexts feed the website and the PDF, so the two cannot disagree.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -45,6 +44,18 @@ OUTCOMES: tuple[str, ...] = (
     "late_entry",
     "english_learner",
 )
+#: Short column heads for the print profile's outcome table.
+SHORT_LABELS: dict[str, str] = {
+    "midyear_transfer": "Moved mid-year",
+    "chronic_absence_nyc": "Chronic absence",
+    "absent_40_days": "Absent 40+ days",
+    "ela_proficiency": "ELA proficient",
+    "math_proficiency": "Math proficient",
+    "suspension": "Suspended",
+    "retention": "Held back",
+    "late_entry": "Late entry",
+    "english_learner": "English learner",
+}
 _SHOWABLE = {"published", "top_coded", "bottom_coded"}
 Key = tuple[str, str, str, str, str, str]  # indicator, layer, geo_id, group, band, year
 
@@ -84,6 +95,7 @@ class Section:
     description: str
     columns: tuple[str, ...]
     rows: tuple[Row, ...]
+    row_header: str = "Housing group"
 
 
 @dataclass(frozen=True)
@@ -111,11 +123,12 @@ class DistrictSummary:
 
 @dataclass
 class Page:
-    """Common to every page: where it goes and the numbers it shows."""
+    """Common to every page: where it goes, its headline numbers and its tables."""
 
     path: str
     title: str
-    shown: list[tuple[Key, str]] = field(default_factory=list)
+    facts: tuple[Fact, ...] = ()
+    sections: tuple[Section, ...] = ()
 
 
 @dataclass
@@ -124,15 +137,29 @@ class DistrictPage(Page):
     name: str = ""
     borough: str = ""
     neighbourhoods: str = ""
-    facts: tuple[Fact, ...] = ()
-    sections: tuple[Section, ...] = ()
+    #: The print profile's compact tables: outcomes by group, and the comparison.
+    print_sections: tuple[Section, ...] = ()
 
 
 @dataclass
 class CityPage(Page):
-    facts: tuple[Fact, ...] = ()
-    sections: tuple[Section, ...] = ()
     districts: tuple[DistrictSummary, ...] = ()
+
+
+Part = Fact | Section | DistrictSummary
+
+
+def numbers(*parts: Part) -> list[tuple[Key, str]]:
+    """Every number the given parts show, with its key: what goes into the ledger."""
+    cells: list[Cell] = []
+    for part in parts:
+        if isinstance(part, Fact):
+            cells.append(part.cell)
+        elif isinstance(part, Section):
+            cells += [c for row in part.rows for c in row.cells]
+        else:
+            cells += [part.students, part.homeless, part.share_homeless, part.shelter]
+    return [(c.key, c.text) for c in cells if c.shows_number and c.key is not None]
 
 
 @dataclass(frozen=True)
@@ -146,6 +173,7 @@ class SiteContext:
     city: CityPage
     districts: tuple[DistrictPage, ...]
     marks: tuple[tuple[str, str], ...]
+    definitions: tuple[tuple[str, str], ...] = ()  # (label, description) per indicator
     band_label: str = BAND_LABELS["all"]
 
 
@@ -176,22 +204,13 @@ class _Cells:
 
 
 class _Page:
-    """Makes the cells of one page and records each number it shows."""
+    """Makes the facts and tables of one page from the protected cells."""
 
-    def __init__(self, cells: _Cells, page: Page) -> None:
+    def __init__(self, cells: _Cells) -> None:
         self._cells = cells
-        self.page = page
 
     def cell(self, indicator: str, layer: str, geo_id: str, group: str) -> Cell:
-        return self.cell_and_value(indicator, layer, geo_id, group)[0]
-
-    def cell_and_value(
-        self, indicator: str, layer: str, geo_id: str, group: str
-    ) -> tuple[Cell, float | None]:
-        cell, value = self._cells.get(indicator, layer, geo_id, group)
-        if cell.shows_number and cell.key is not None:
-            self.page.shown.append((cell.key, cell.text))
-        return cell, value
+        return self._cells.get(indicator, layer, geo_id, group)[0]
 
     def facts(self, layer: str, geo_id: str) -> tuple[Fact, ...]:
         wanted = [
@@ -250,6 +269,41 @@ class _Page:
         ]
         return (students, *outcomes)
 
+    def print_sections(self, places: list[tuple[str, str, str]]) -> tuple[Section, ...]:
+        """The print profile: every outcome by group here, then all and homeless
+        students here, in the borough and in the city."""
+        own_label, own_layer, own_id = places[0]
+        shown = [i for i in OUTCOMES if self._cells.has(i)]
+        by_group = Section(
+            "outcomes",
+            f"Outcomes by housing group, {own_label}",
+            "Percent of the students in each group; the definitions are at the end of the book.",
+            tuple(SHORT_LABELS[i] for i in shown),
+            tuple(
+                Row(GROUP_LABELS[g], tuple(self.cell(i, own_layer, own_id, g) for i in shown))
+                for g in PAGE_GROUPS
+            ),
+        )
+        compared = Section(
+            "comparison",
+            "Compared with the borough and the city",
+            "All students and homeless students, percent.",
+            tuple(f"{label}: {who}" for label, _, _ in places for who in ("all", "homeless")),
+            tuple(
+                Row(
+                    INDICATOR_INFO[i].label,
+                    tuple(
+                        self.cell(i, lay, gid, g)
+                        for _, lay, gid in places
+                        for g in ("all", "homeless")
+                    ),
+                )
+                for i in shown
+            ),
+            row_header="Indicator",
+        )
+        return (by_group, compared)
+
 
 def build_context(release: ProtectedRelease) -> SiteContext:
     """Every page's context for the latest year of ``release``."""
@@ -264,7 +318,7 @@ def build_context(release: ProtectedRelease) -> SiteContext:
         parent_names = dict(zip(parents["geo_id"], parents["geo_name"], strict=True))
     district_layer = release.district_layer
     city = CityPage(path="index.html", title=meta.title)
-    on_city = _Page(cells, city)
+    on_city = _Page(cells)
     districts = []
     summaries = []
     for row in frame.itertuples(index=False):
@@ -277,17 +331,16 @@ def build_context(release: ProtectedRelease) -> SiteContext:
             borough=borough,
             neighbourhoods=row.neighbourhoods,
         )
-        on_page = _Page(cells, page)
+        on_page = _Page(cells)
         places = [(row.geo_name, district_layer, row.geo_id)]
         if borough and geo.parent:
             places.append((borough, geo.parent, row.parent_id))
         places.append((city_name, CITY_LAYER, CITY_LAYER))
         page.facts = on_page.facts(district_layer, row.geo_id)
         page.sections = on_page.sections(places)
+        page.print_sections = on_page.print_sections(places)
         districts.append(page)
-        share, share_value = on_city.cell_and_value(
-            "share_of_students", district_layer, row.geo_id, "homeless"
-        )
+        share, share_value = cells.get("share_of_students", district_layer, row.geo_id, "homeless")
         summaries.append(
             DistrictSummary(
                 geo_id=row.geo_id,
@@ -312,6 +365,11 @@ def build_context(release: ProtectedRelease) -> SiteContext:
         city=city,
         districts=tuple(districts),
         marks=(*MARKS.values(), ABSENT),
+        definitions=tuple(
+            (INDICATOR_INFO[i].label, INDICATOR_INFO[i].description)
+            for i in ("students", "share_of_students", *OUTCOMES)
+            if cells.has(i)
+        ),
     )
 
 
