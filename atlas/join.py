@@ -81,8 +81,32 @@ def locate(
                 )
         out[name] = located.to_numpy()
     if attribute_layer is not None:
+        problems += _stated_elsewhere(out, layers[attribute_layer], attribute_layer, fname, what)
         out[attribute_layer] = out["district"]
     return out, problems
+
+
+def _stated_elsewhere(
+    out: pd.DataFrame, layer: Geography, name: str, fname: str, what: str
+) -> list[Problem]:
+    """A warning for points that stand in another polygon than the one their row names
+    (rows naming a district without a polygon, such as NYC's 75 and 79, are not checked)."""
+    with_polygon = set(layer.frame.loc[layer.frame.geometry.notna(), "geo_id"])
+    stated = out["district"].astype(str)
+    found = out[name]
+    elsewhere = (stated.isin(with_polygon) & found.notna() & (found != stated)).to_numpy()
+    if not elsewhere.any():
+        return []
+    rows = elsewhere.nonzero()[0]
+    return [
+        Problem(
+            f"{fname} {row_list(rows)}",
+            f"{_lie(len(rows), what)} in another {name} than the one the row names "
+            f"(the first, in {found.iloc[rows[0]]}, names {stated.iloc[rows[0]]})",
+            "check the location; the named district is the one the atlas uses",
+            "warning",
+        )
+    ]
 
 
 def _lie(n: int, what: str) -> str:

@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from atlas import checks
 from atlas.boundaries import read_layers
 from atlas.config import Config
 from atlas.errors import InputError, Problem
@@ -95,8 +96,16 @@ def validate(config: Config, *, strict: bool = False) -> Extract:
     if enrollment is not None:
         enrollment, found = _check_enrollment(enrollment, config, schools, shelters)
         problems += found
+        fname = _name(config.inputs.enrollment.path)
+        problems += checks.enrollment_consistency(enrollment, fname)
+        problems += checks.shelter_ids_present(enrollment, fname)
     if tables["cohorts"] is not None:
         problems += _check_cohorts(tables["cohorts"], config)
+        if enrollment is not None:
+            assert config.inputs.cohorts is not None
+            problems += checks.cohort_members_in_ninth_grade(
+                tables["cohorts"], enrollment, _name(config.inputs.cohorts.path)
+            )
 
     errors = [p for p in problems if p.severity == "error"]
     if strict:
