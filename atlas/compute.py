@@ -7,13 +7,15 @@ process unprotected: the next stage is ``protect``.
 
 from __future__ import annotations
 
+import ibis
 import pandas as pd
 import pyarrow.compute as pc
 
 from atlas.config import Config
 from atlas.engine import connect, register
-from atlas.groups import SPELL_COLUMNS, student_years
+from atlas.groups import HIGH_SCHOOL_YEARS, SPELL_COLUMNS, cohort_members, student_years
 from atlas.indicators import Indicator, registry
+from atlas.indicators import cohorts as cohort_indicators
 from atlas.indicators.cells import compute_cells
 from atlas.model import CITY_LAYER, SCHOOL_LAYER
 from atlas.validate import Extract
@@ -26,6 +28,35 @@ def active_indicators(config: Config, columns: set[str]) -> list[Indicator]:
 
 def school_years(extract: Extract) -> list[str]:
     return sorted(pc.unique(extract.enrollment["school_year"]).to_pylist())
+
+
+def _cohort_cells(
+    con: ibis.BaseBackend,
+    extract: Extract,
+    sy: ibis.Table,
+    years: list[str],
+    school_geo: pd.DataFrame,
+    geo_ids: dict[str, list[str]],
+) -> pd.DataFrame:
+    """Graduation and dropout cells of the cohorts whose four years are in the data."""
+    assert extract.cohorts is not None
+    cohorts = register(
+        con, "cohorts", extract.cohorts.select(["student_id", "cohort_year", "outcome"])
+    )
+    members = con.create_table(
+        "cohort_members", cohort_members(cohorts, sy, years=years), temp=True
+    )
+    reached = years[HIGH_SCHOOL_YEARS - 1 :]
+    if not reached or members.count().to_pyarrow().as_py() == 0:
+        return pd.DataFrame()
+    return compute_cells(
+        con,
+        members,
+        indicators=cohort_indicators.INDICATORS,
+        years=reached,
+        school_geo=school_geo,
+        geo_ids=geo_ids,
+    )
 
 
 def compute(config: Config, extract: Extract) -> pd.DataFrame:
@@ -43,6 +74,11 @@ def compute(config: Config, extract: Extract) -> pd.DataFrame:
         cells = compute_cells(
             con, sy, indicators=indicators, years=years, school_geo=school_geo, geo_ids=geo_ids
         )
+        if extract.cohorts is not None and extract.cohorts.num_rows:
+            cells = pd.concat(
+                [cells, _cohort_cells(con, extract, sy, years, school_geo, geo_ids)],
+                ignore_index=True,
+            )
     names = pd.concat(
         [
             pd.DataFrame(

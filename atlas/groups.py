@@ -107,21 +107,69 @@ def _with_history(sy: ir.Table) -> ir.Table:
 
 
 def group_predicates(sy: ir.Table) -> dict[str, ir.BooleanColumn]:
-    """Membership of each student-year in each housing group, as boolean columns."""
+    """Membership of each row in each housing group, as boolean columns.
+
+    Rows are student-years (:func:`student_years`) or cohort members
+    (:func:`cohort_members`, whose ``homeless`` means homeless at some time in high
+    school and which add ``ever_in_shelter`` / ``never_in_shelter``).
+    """
     homeless = sy.homeless
     housed = ~homeless
     low_income = sy.lunch_any | homeless
-    complete = sy.history_complete
-    ever = homeless | sy.prior_homeless
     groups: dict[str, ir.BooleanColumn] = {
         "all": sy.student_id.notnull(),
         "homeless": homeless,
-        **{t: sy.status == t for t in HOMELESS_TYPES},
         "housed": housed,
         "housed_low_income": housed & low_income,
         "housed_not_low_income": housed & ~low_income,
+    }
+    if "ever_shelter" in sy.columns:
+        groups["ever_in_shelter"] = homeless & sy.ever_shelter
+        groups["never_in_shelter"] = homeless & ~sy.ever_shelter
+        return groups
+    complete = sy.history_complete
+    ever = homeless | sy.prior_homeless
+    groups |= {t: sy.status == t for t in HOMELESS_TYPES}
+    groups |= {
         "formerly_homeless": complete & housed & sy.prior_homeless,
         "ever_homeless": complete & ever,
         "always_housed": complete & ~ever,
     }
     return groups
+
+
+#: School years from entering grade 9 to the end of the fourth year.
+HIGH_SCHOOL_YEARS = 4
+
+
+def cohort_members(cohorts: ir.Table, sy: ir.Table, *, years: Sequence[str]) -> ir.Table:
+    """One row per cohort member whose four years lie in the data: the outcome, the
+    housing over those years, and the last school attended in them.
+
+    The row takes the year the fourth year ends (``school_year``), as the long table
+    dates a cohort outcome by the year it was reached.
+    """
+    start = ibis.cases(*[(cohorts.cohort_year == y, i) for i, y in enumerate(years)])
+    members = cohorts.mutate(_start=start).filter(
+        ibis._._start.notnull() & (ibis._._start + HIGH_SCHOOL_YEARS - 1 < len(years))
+    )
+    span = sy.join(members, "student_id").filter(
+        (sy.year_index >= members._start) & (sy.year_index < members._start + HIGH_SCHOOL_YEARS)
+    )
+    outcome_year = ibis.cases(
+        *[
+            (span._start == i, years[i + HIGH_SCHOOL_YEARS - 1])
+            for i in range(len(years) - HIGH_SCHOOL_YEARS + 1)
+        ]
+    )
+    return (
+        span.group_by(["student_id", "outcome"])
+        .aggregate(
+            school_year=outcome_year.max(),
+            school_id=span.school_id.argmax(span.year_index),
+            homeless=span.homeless.any(),
+            ever_shelter=(span.status == "shelter").any(),
+            lunch_any=span.lunch_any.any(),
+        )
+        .mutate(grade=ibis.literal("12"), grade_band=ibis.literal("high"))
+    )

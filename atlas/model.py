@@ -66,8 +66,8 @@ GROUP_LABELS: dict[str, str] = {
     "formerly_homeless": "Formerly homeless",
     "ever_homeless": "Ever homeless (5 years)",
     "always_housed": "Always housed (5 years)",
-    "ever_in_shelter": "Ever in shelter",
-    "never_in_shelter": "Never in shelter",
+    "ever_in_shelter": "Homeless in high school, ever in shelter",
+    "never_in_shelter": "Homeless in high school, never in shelter",
 }
 
 #: Grade codes in school order, and the band each belongs to.
@@ -116,6 +116,17 @@ FLAG_LABELS: dict[str, str] = {
     "not_applicable": "Not applicable",
 }
 
+#: Groups of the cohort indicators: housing during the four high-school years.
+COHORT_GROUPS: tuple[str, ...] = (
+    "all",
+    "homeless",
+    "ever_in_shelter",
+    "never_in_shelter",
+    "housed",
+    "housed_low_income",
+    "housed_not_low_income",
+)
+
 CITY_LAYER = "city"
 SCHOOL_LAYER = "school"
 
@@ -151,6 +162,7 @@ class IndicatorInfo:
     kind: Literal["count", "rate"]
     description: str
     bands: tuple[str, ...] = GRADE_BANDS
+    groups: tuple[str, ...] | None = None  # None: every group the student-years give
 
 
 #: Every indicator the pipeline can publish, by stable id. docs/indicators.md explains each.
@@ -220,6 +232,24 @@ INDICATOR_INFO: dict[str, IndicatorInfo] = {
             "rate",
             "Students retained in grade at the end of the year",
             ("all", "elementary", "middle", "high"),
+        ),
+        IndicatorInfo(
+            "graduation_4yr",
+            "Four-year graduation",
+            "rate",
+            "Students of a ninth-grade cohort who graduated within four years, counted in "
+            "the year the fourth year ends, at their last school",
+            ("all",),
+            COHORT_GROUPS,
+        ),
+        IndicatorInfo(
+            "dropout_4yr",
+            "Four-year dropout",
+            "rate",
+            "Students of a ninth-grade cohort who dropped out within four years, counted in "
+            "the year the fourth year ends, at their last school",
+            ("all",),
+            COHORT_GROUPS,
         ),
         IndicatorInfo(
             "english_learner",

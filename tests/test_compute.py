@@ -9,7 +9,7 @@ import pytest
 from atlas.compute import compute
 from atlas.config import load_config
 from atlas.validate import validate
-from tests.conftest import spell, write_project
+from tests.conftest import TOML, spell, write_project
 
 
 def _cells(tmp_path, rows) -> pd.DataFrame:
@@ -130,3 +130,48 @@ def test_status_priority_is_configurable(tmp_path, tiny_rows, priority, expected
     assert _cell(cells, "school", "S3", expected, "students")[0] == (
         2 if expected == "doubled_up" else 1
     )
+
+
+def test_cohort_outcomes_by_housing_in_high_school(tmp_path):
+    years = ["2011-12", "2012-13", "2013-14", "2014-15"]
+    rows = []
+    # P: housed all four years at S3, graduates.
+    rows += [spell("P", y, "S3", g) for y, g in zip(years, ["9", "10", "11", "12"], strict=True)]
+    # Q: in shelter in 2013-14 (moves to S4 in district 75 that year), drops out.
+    rows += [spell("Q", y, "S3", g) for y, g in zip(years[:2], ["9", "10"], strict=True)]
+    rows += [spell("Q", years[2], "S4", "11", "DHS"), spell("Q", years[3], "S4", "12")]
+    # R: doubled up in 2012-13 only, graduates.
+    rows += [
+        spell("R", y, "S3", g, "DBL" if y == "2012-13" else "PH")
+        for y, g in zip(years, ["9", "10", "11", "12"], strict=True)
+    ]
+    # S: entered grade 9 in 2012-13: the fourth year (2015-16) is not in the data.
+    rows += [spell("S", y, "S3", g) for y, g in zip(years[1:], ["9", "10", "11"], strict=True)]
+    toml = TOML.replace(
+        "[housing.codes]", '[inputs.cohorts]\npath = "data/cohorts.csv"\n\n[housing.codes]'
+    )
+    config_path = write_project(tmp_path, rows, toml=toml)
+    (tmp_path / "data" / "cohorts.csv").write_text(
+        "student_id,cohort_year,outcome\n"
+        "P,2011-12,graduated\nQ,2011-12,dropped_out\nR,2011-12,graduated\n"
+        "S,2012-13,still_enrolled\n"
+    )
+    config = load_config(config_path)
+    cells = compute(config, validate(config))
+
+    def both(layer, geo, group):
+        return (
+            _cell(cells, layer, geo, group, "graduation_4yr"),
+            _cell(cells, layer, geo, group, "dropout_4yr"),
+        )
+
+    # City: P, Q, R (S's cohort has not reached its fourth year).
+    assert both("city", "city", "all") == ((2, 3), (1, 3))
+    assert both("city", "city", "homeless") == ((1, 2), (1, 2))  # Q and R
+    assert both("city", "city", "ever_in_shelter") == ((0, 1), (1, 1))  # Q
+    assert both("city", "city", "never_in_shelter") == ((1, 1), (0, 1))  # R
+    assert both("city", "city", "housed") == ((1, 1), (0, 1))  # P
+    # Q's last school is S4 (district 75); P and R end at S3 (district 2).
+    assert both("school_district", "75", "all") == ((0, 1), (1, 1))
+    assert both("school_district", "2", "all") == ((2, 2), (0, 2))
+    assert not cells[(cells["indicator"] == "graduation_4yr") & (cells["year"] != "2014-15")].size

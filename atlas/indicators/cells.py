@@ -19,7 +19,7 @@ import pandas as pd
 
 from atlas.groups import HISTORY_YEARS, group_predicates
 from atlas.indicators import Indicator
-from atlas.model import CITY_LAYER, HOMELESS_TYPES, SCHOOL_LAYER
+from atlas.model import CITY_LAYER, HOMELESS_TYPES, INDICATOR_INFO, SCHOOL_LAYER
 
 #: Groups that need four prior years of history.
 HISTORY_GROUPS = ("formerly_homeless", "ever_homeless", "always_housed")
@@ -48,7 +48,9 @@ def compute_cells(
     geo_ids: dict[str, list[str]],
 ) -> pd.DataFrame:
     """All cells, unprotected. ``school_geo`` maps school_id to each layer's geo_id."""
-    per_school = con.create_table("school_sums", _school_sums(sy, indicators), temp=True)
+    per_school = con.create_table(
+        f"school_sums_{indicators[0].id}", _school_sums(sy, indicators), temp=True
+    )
     located = per_school.join(
         ibis.memtable(school_geo.astype(object).where(school_geo.notna(), None)),
         "school_id",
@@ -56,7 +58,8 @@ def compute_cells(
     )
     sums = [c for c in per_school.columns if _SEP in c]
     frames = []
-    for layer in [CITY_LAYER, *geo_ids, SCHOOL_LAYER]:
+    with_schools = any(i.id == "students" for i in indicators)  # the dot maps' counts
+    for layer in [CITY_LAYER, *geo_ids, *([SCHOOL_LAYER] if with_schools else [])]:
         key = (
             ibis.literal(CITY_LAYER)
             if layer == CITY_LAYER
@@ -168,7 +171,8 @@ def _defined(
 ) -> pd.Series:
     """Which cells exist: bands per indicator, history groups, the school layer's scope."""
     bands = {i.id: set(i.bands) for i in indicators}
-    bands["share_of_students"] = bands["students"]
+    if "students" in bands:
+        bands["share_of_students"] = bands["students"]
     ok = pd.Series(
         [
             band in bands[ind]
@@ -176,6 +180,10 @@ def _defined(
         ],
         index=cells.index,
     )
+    for indicator in indicators:
+        groups = INDICATOR_INFO[indicator.id].groups
+        if groups is not None:
+            ok &= (cells["indicator"] != indicator.id) | cells["group"].isin(groups)
     early = set(years[:HISTORY_YEARS])
     ok &= ~(cells["group"].isin(HISTORY_GROUPS) & cells["year"].isin(early))
     school = cells["layer"] == SCHOOL_LAYER

@@ -19,6 +19,7 @@ import pandas as pd
 from atlas.model import (
     BAND_LABELS,
     CITY_LAYER,
+    COHORT_GROUPS,
     GROUP_LABELS,
     GROUPS,
     INDICATOR_INFO,
@@ -44,6 +45,8 @@ OUTCOMES: tuple[str, ...] = (
     "late_entry",
     "english_learner",
 )
+#: Cohort outcomes: their own groups (housing during the four high-school years).
+COHORT_OUTCOMES: tuple[str, ...] = ("graduation_4yr", "dropout_4yr")
 #: Short column heads for the print profile's outcome table.
 SHORT_LABELS: dict[str, str] = {
     "midyear_transfer": "Moved mid-year",
@@ -55,6 +58,8 @@ SHORT_LABELS: dict[str, str] = {
     "retention": "Held back",
     "late_entry": "Late entry",
     "english_learner": "English learner",
+    "graduation_4yr": "Graduated in 4 years",
+    "dropout_4yr": "Dropped out in 4 years",
 }
 _SHOWABLE = {"published", "top_coded", "bottom_coded"}
 Key = tuple[str, str, str, str, str, str]  # indicator, layer, geo_id, group, band, year
@@ -261,10 +266,10 @@ class _Page:
                         GROUP_LABELS[group],
                         tuple(self.cell(ind, lay, gid, group) for _, lay, gid in places),
                     )
-                    for group in PAGE_GROUPS
+                    for group in INDICATOR_INFO[ind].groups or PAGE_GROUPS
                 ),
             )
-            for ind in OUTCOMES
+            for ind in (*OUTCOMES, *COHORT_OUTCOMES)
             if self._cells.has(ind)
         ]
         return (students, *outcomes)
@@ -302,7 +307,24 @@ class _Page:
             ),
             row_header="Indicator",
         )
-        return (by_group, compared)
+        cohort = [i for i in COHORT_OUTCOMES if self._cells.has(i)]
+        if not cohort:
+            return (by_group, compared)
+        cohorts = Section(
+            "cohorts",
+            f"High-school cohorts, {own_label}",
+            "Students who entered grade 9 four years earlier, by their housing in high "
+            "school, percent.",
+            tuple(f"{SHORT_LABELS[i]}, {label}" for label, _, _ in places for i in cohort),
+            tuple(
+                Row(
+                    GROUP_LABELS[g],
+                    tuple(self.cell(i, lay, gid, g) for _, lay, gid in places for i in cohort),
+                )
+                for g in COHORT_GROUPS
+            ),
+        )
+        return (by_group, compared, cohorts)
 
 
 def build_context(release: ProtectedRelease) -> SiteContext:
@@ -367,7 +389,7 @@ def build_context(release: ProtectedRelease) -> SiteContext:
         marks=(*MARKS.values(), ABSENT),
         definitions=tuple(
             (INDICATOR_INFO[i].label, INDICATOR_INFO[i].description)
-            for i in ("students", "share_of_students", *OUTCOMES)
+            for i in ("students", "share_of_students", *OUTCOMES, *COHORT_OUTCOMES)
             if cells.has(i)
         ),
     )
