@@ -44,6 +44,7 @@ SPELL_COLUMNS = (
     "late_entry",
     "retained",
     "suspended",
+    "race_ethnicity",
 )
 _HOUSED_RANK = len(HOMELESS_TYPES)
 
@@ -72,6 +73,8 @@ def student_years(spells: ir.Table, *, years: Sequence[str], priority: Sequence[
     if "suspended" in optional:
         # Suspension counts at the final school of the year.
         flags["suspended"] = spells.suspended.fill_null(False).argmax(spells._last)
+    if "race_ethnicity" in optional:
+        flags["race_ethnicity"] = spells.race_ethnicity.argmax(spells._last)
     sy = spells.group_by(["student_id", "school_year"]).aggregate(
         school_id=spells.school_id.argmax(spells._last),
         grade=spells.grade.argmax(spells._last),

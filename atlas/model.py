@@ -116,6 +116,10 @@ FLAG_LABELS: dict[str, str] = {
     "not_applicable": "Not applicable",
 }
 
+#: Groups the race and ethnicity distributions are published for.
+PROFILE_GROUPS: tuple[str, ...] = ("all", "homeless", "shelter", "doubled_up", "housed")
+RACES: tuple[str, ...] = ("asian", "black", "hispanic", "white", "other")
+
 #: Groups of the cohort indicators: housing during the four high-school years.
 COHORT_GROUPS: tuple[str, ...] = (
     "all",
@@ -219,6 +223,12 @@ INDICATOR_INFO: dict[str, IndicatorInfo] = {
             "count date (October 31 in New York City)",
         ),
         IndicatorInfo(
+            "share_of_late_entrants",
+            "Share of late enrollees",
+            "rate",
+            "Late enrollees in the group as a share of all late enrollees",
+        ),
+        IndicatorInfo(
             "suspension",
             "Suspension",
             "rate",
@@ -258,6 +268,17 @@ INDICATOR_INFO: dict[str, IndicatorInfo] = {
             "Students who were English language learners during the year",
         ),
     )
+}
+INDICATOR_INFO |= {
+    f"race_{race}": IndicatorInfo(
+        f"race_{race}",
+        f"{race.capitalize()} students",
+        "rate",
+        f"Students reported as {race}, as a share of students with a reported race or ethnicity",
+        ("all",),
+        PROFILE_GROUPS,
+    )
+    for race in RACES
 }
 
 

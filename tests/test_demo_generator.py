@@ -245,6 +245,7 @@ CALIBRATION = {
     ("english_learner", "doubled_up"): 33.0,
     ("absent_40_days", "homeless"): 15.0,
     ("late_entry", "all"): 3.0,
+    ("share_of_late_entrants", "homeless"): 22.0,  # "22% of them homeless"
     # Class of 2015: entered grade 9 in 2011-12, four years reached in 2014-15.
     ("graduation_4yr", "all"): 71.0,
     ("graduation_4yr", "homeless"): 52.0,
@@ -287,6 +288,15 @@ def city_rates(cells):
 @pytest.mark.parametrize(("key", "target"), list(CALIBRATION.items()), ids=str)
 def test_citywide_figures_land_near_calibration(city_rates, key, target):
     assert abs(city_rates[key] - target) <= _tolerance(target), (key, city_rates[key], target)
+
+
+def test_race_and_ethnicity_by_housing(city_rates):
+    # CALIBRATION: Black and Hispanic 66% of all students, 86% of homeless students;
+    # over half of homeless students Hispanic.
+    for group, target in (("all", 66.0), ("homeless", 86.0)):
+        both = city_rates[("race_black", group)] + city_rates[("race_hispanic", group)]
+        assert abs(both - target) <= 3, (group, both)
+    assert city_rates[("race_hispanic", "homeless")] > 50
 
 
 def test_homeless_students_ever_in_shelter_graduate_more_often(city_rates):

@@ -88,7 +88,10 @@ def _school_sums(sy: ir.Table, indicators: Sequence[Indicator]) -> ir.Table:
     aggs = {}
     for ind in indicators:
         population = ind.population(sy)
+        wanted = INDICATOR_INFO[ind.id].groups
         for name, member in groups.items():
+            if wanted is not None and name not in wanted:
+                continue
             counted = population & member
             aggs[f"d{_SEP}{ind.id}{_SEP}{name}"] = counted.cast("int64").sum()
             if ind.event is not None:
@@ -123,8 +126,11 @@ def _long(
     counts = cells["indicator"] == "students"
     cells.loc[counts, "numerator"] = cells.loc[counts, "denominator"]
     cells.loc[counts, "denominator"] = np.nan
-    shares = _shares(cells[counts])
-    cells = pd.concat([cells, shares], ignore_index=True)
+    shares = [_shares(cells[counts], "share_of_students")]
+    late = cells["indicator"] == "late_entry"
+    if late.any():
+        shares.append(_shares(cells[late], "share_of_late_entrants"))
+    cells = pd.concat([cells, *shares], ignore_index=True)
     keep = _defined(cells, indicators, years)
     return cells.loc[keep, CELL_COLUMNS].reset_index(drop=True)
 
@@ -158,12 +164,14 @@ def _complete_grid(
     return pd.concat([grid, schools], ignore_index=True)
 
 
-def _shares(counts: pd.DataFrame) -> pd.DataFrame:
-    """share_of_students: each group's students over all students of the same cell."""
+def _shares(counts: pd.DataFrame, indicator: str) -> pd.DataFrame:
+    """Each group's numerator over the numerator of all students in the same cell:
+    ``share_of_students`` from student counts, ``share_of_late_entrants`` from late
+    entrants (the share of late enrollees who are homeless, and so on)."""
     keys = ["year", "layer", "geo_id", "grade_band"]
     total = counts[counts["group"] == "all"].set_index(keys)["numerator"].rename("denominator")
     shares = counts[counts["group"] != "all"].drop(columns="denominator").join(total, on=keys)
-    return shares.assign(indicator="share_of_students")
+    return shares.assign(indicator=indicator)
 
 
 def _defined(
@@ -171,8 +179,12 @@ def _defined(
 ) -> pd.Series:
     """Which cells exist: bands per indicator, history groups, the school layer's scope."""
     bands = {i.id: set(i.bands) for i in indicators}
-    if "students" in bands:
-        bands["share_of_students"] = bands["students"]
+    for share, source in (
+        ("share_of_students", "students"),
+        ("share_of_late_entrants", "late_entry"),
+    ):
+        if source in bands:
+            bands[share] = bands[source]
     ok = pd.Series(
         [
             band in bands[ind]

@@ -1,5 +1,6 @@
 """School outcomes of the model atlas beyond attendance and tests: late enrollment,
-suspension, grade retention and English language learners.
+suspension, grade retention and English language learners; and who the students are
+(race and ethnicity, as reported, by housing group).
 
 Each reads one flag of the student-year (see :mod:`atlas.groups`): ``late_entry``,
 ``ell`` and ``retained`` are true when any of the year's spells says so; ``suspended``
@@ -11,10 +12,20 @@ from __future__ import annotations
 from typing import Any
 
 from atlas.indicators import Indicator
+from atlas.model import RACES
 
 
 def _k12(sy: Any) -> Any:
     return sy.grade != "PK"
+
+
+def _race(race: str) -> Indicator:
+    return Indicator(
+        f"race_{race}",
+        population=lambda sy: sy.race_ethnicity.notnull(),
+        event=lambda sy: sy.race_ethnicity == race,
+        needs=("race_ethnicity",),
+    )
 
 
 INDICATORS = [
@@ -42,4 +53,5 @@ INDICATORS = [
         event=lambda sy: sy.ell.fill_null(False),
         needs=("ell",),
     ),
+    *[_race(race) for race in RACES],
 ]

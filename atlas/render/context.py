@@ -23,6 +23,8 @@ from atlas.model import (
     GROUP_LABELS,
     GROUPS,
     INDICATOR_INFO,
+    PROFILE_GROUPS,
+    RACES,
     ProtectedRelease,
     ReleaseMeta,
 )
@@ -272,7 +274,28 @@ class _Page:
             for ind in (*OUTCOMES, *COHORT_OUTCOMES)
             if self._cells.has(ind)
         ]
-        return (students, *outcomes)
+        return (students, *outcomes, *self.race_section(places[0]))
+
+    def race_section(self, place: tuple[str, str, str]) -> tuple[Section, ...]:
+        """Race and ethnicity of each housing group here, if the extract reports it."""
+        label, layer, geo_id = place
+        if not self._cells.has("race_black"):
+            return ()
+        return (
+            Section(
+                "race",
+                f"Race and ethnicity by housing group, {label}",
+                "Percent of the students in each group with a reported race or ethnicity.",
+                tuple(r.capitalize() for r in RACES),
+                tuple(
+                    Row(
+                        GROUP_LABELS[g],
+                        tuple(self.cell(f"race_{r}", layer, geo_id, g) for r in RACES),
+                    )
+                    for g in PROFILE_GROUPS
+                ),
+            ),
+        )
 
     def print_sections(self, places: list[tuple[str, str, str]]) -> tuple[Section, ...]:
         """The print profile: every outcome by group here, then all and homeless
@@ -308,8 +331,9 @@ class _Page:
             row_header="Indicator",
         )
         cohort = [i for i in COHORT_OUTCOMES if self._cells.has(i)]
+        race = self.race_section(places[0])
         if not cohort:
-            return (by_group, compared)
+            return (by_group, compared, *race)
         cohorts = Section(
             "cohorts",
             f"High-school cohorts, {own_label}",
@@ -324,7 +348,7 @@ class _Page:
                 for g in COHORT_GROUPS
             ),
         )
-        return (by_group, compared, cohorts)
+        return (by_group, compared, cohorts, *race)
 
 
 def build_context(release: ProtectedRelease) -> SiteContext:
