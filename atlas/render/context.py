@@ -60,8 +60,8 @@ SHORT_LABELS: dict[str, str] = {
     "retention": "Held back",
     "late_entry": "Late entry",
     "english_learner": "English learner",
-    "graduation_4yr": "Graduated in 4 years",
-    "dropout_4yr": "Dropped out in 4 years",
+    "graduation_4yr": "graduated",
+    "dropout_4yr": "dropped out",
 }
 _SHOWABLE = {"published", "top_coded", "bottom_coded"}
 Key = tuple[str, str, str, str, str, str]  # indicator, layer, geo_id, group, band, year
@@ -337,9 +337,9 @@ class _Page:
         cohorts = Section(
             "cohorts",
             f"High-school cohorts, {own_label}",
-            "Students who entered grade 9 four years earlier, by their housing in high "
-            "school, percent.",
-            tuple(f"{SHORT_LABELS[i]}, {label}" for label, _, _ in places for i in cohort),
+            "Students who entered grade 9 four years earlier and graduated or dropped out "
+            "within four years, by their housing in high school, percent.",
+            tuple(f"{label}: {SHORT_LABELS[i]}" for label, _, _ in places for i in cohort),
             tuple(
                 Row(
                     GROUP_LABELS[g],
