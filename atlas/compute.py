@@ -50,7 +50,6 @@ def _cohort_cells(
     if not reached or members.count().to_pyarrow().as_py() == 0:
         return pd.DataFrame()
     return compute_cells(
-        con,
         members,
         indicators=cohort_indicators.INDICATORS,
         years=reached,
@@ -72,7 +71,7 @@ def compute(config: Config, extract: Extract) -> pd.DataFrame:
         sy = con.create_table("student_years", sy, temp=True)
         indicators = active_indicators(config, set(sy.columns))
         cells = compute_cells(
-            con, sy, indicators=indicators, years=years, school_geo=school_geo, geo_ids=geo_ids
+            sy, indicators=indicators, years=years, school_geo=school_geo, geo_ids=geo_ids
         )
         if extract.cohorts is not None and extract.cohorts.num_rows:
             cells = pd.concat(

@@ -120,7 +120,7 @@ def group_predicates(sy: ir.Table) -> dict[str, ir.BooleanColumn]:
     housed = ~homeless
     low_income = sy.lunch_any | homeless
     groups: dict[str, ir.BooleanColumn] = {
-        "all": sy.student_id.notnull(),
+        "all": sy.school_id.notnull(),
         "homeless": homeless,
         "housed": housed,
         "housed_low_income": housed & low_income,

@@ -4,15 +4,15 @@ geography x housing group x year x grade band x indicator.
 Everything is counted from the records: student-years are summed per school (each
 student-year sits at exactly one school, its last), and every layer, the borough and
 the city included, is summed from those school counts of records, never from another
-layer's figures. The roll-up runs in Ibis too; only the final reshaping to the long
-form happens in pandas, on a table of a few thousand rows per layer.
+layer's figures. The per-school counts run in Ibis; adding them up to each layer and
+reshaping to the long form happens in pandas, on a table of one row per school, year
+and grade band.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
@@ -39,7 +39,6 @@ _SEP = "__"
 
 
 def compute_cells(
-    con: ibis.BaseBackend,
     sy: ir.Table,
     *,
     indicators: Sequence[Indicator],
@@ -48,31 +47,22 @@ def compute_cells(
     geo_ids: dict[str, list[str]],
 ) -> pd.DataFrame:
     """All cells, unprotected. ``school_geo`` maps school_id to each layer's geo_id."""
-    per_school = con.create_table(
-        f"school_sums_{indicators[0].id}", _school_sums(sy, indicators), temp=True
-    )
-    located = per_school.join(
-        ibis.memtable(school_geo.astype(object).where(school_geo.notna(), None)),
-        "school_id",
-        how="left",
-    )
+    per_school = _school_sums(sy, indicators).to_pyarrow().to_pandas()
+    located = per_school.merge(school_geo, on="school_id", how="left")
     sums = [c for c in per_school.columns if _SEP in c]
+    located[CITY_LAYER] = CITY_LAYER
+    located[SCHOOL_LAYER] = located["school_id"]
     frames = []
     with_schools = any(i.id == "students" for i in indicators)  # the dot maps' counts
     for layer in [CITY_LAYER, *geo_ids, *([SCHOOL_LAYER] if with_schools else [])]:
-        key = (
-            ibis.literal(CITY_LAYER)
-            if layer == CITY_LAYER
-            else located["school_id" if layer == SCHOOL_LAYER else layer]
-        )
-        rolled = located.mutate(geo_id=key.cast("string")).filter(ibis._.geo_id.notnull())
         # Schools carry only what the dot maps show: students by group, all grades.
         school = layer == SCHOOL_LAYER
         wanted = [f"d{_SEP}students{_SEP}{g}" for g in SCHOOL_GROUPS] if school else sums
         for banded in (False,) if school else (True, False):
-            by = ["school_year", "geo_id"] + (["grade_band"] if banded else [])
-            summed = rolled.group_by(by).aggregate(**{c: rolled[c].sum() for c in wanted})
-            frame = summed.to_pyarrow().to_pandas()
+            by = ["school_year", layer] + (["grade_band"] if banded else [])
+            frame = located.groupby(by, observed=True, dropna=True)[wanted].sum().reset_index()
+            frame = frame.rename(columns={layer: "geo_id"})
+            frame["geo_id"] = frame["geo_id"].astype(str)
             if not banded:
                 frame["grade_band"] = "all"
             frame["layer"] = layer
@@ -83,21 +73,47 @@ def compute_cells(
 
 
 def _school_sums(sy: ir.Table, indicators: Sequence[Indicator]) -> ir.Table:
-    """Per school, year and band: counts of each group in each population and event."""
-    groups = group_predicates(sy)
-    aggs = {}
+    """Per school, year and band: counts of each group in each population and event.
+
+    Two stages, so that the wide sum runs over a small table: first count each
+    indicator's population and events per school, year, band and the columns that
+    decide group membership; then add those counts up per school, year and band, one
+    sum per indicator and group.
+    """
+    keys = ["school_year", "school_id", "grade_band"]
+    deciding = [c for c in _GROUP_COLUMNS if c in sy.columns]
+    counts = {}
     for ind in indicators:
         population = ind.population(sy)
+        counts[f"p{_SEP}{ind.id}"] = population.cast("int64").sum()
+        if ind.event is not None:
+            hit = population & ind.event(sy).fill_null(False)
+            counts[f"e{_SEP}{ind.id}"] = hit.cast("int64").sum()
+    kinds = sy.group_by([*keys, *deciding]).aggregate(**counts)
+    groups = group_predicates(kinds)
+    aggs = {}
+    for ind in indicators:
         wanted = INDICATOR_INFO[ind.id].groups
         for name, member in groups.items():
             if wanted is not None and name not in wanted:
                 continue
-            counted = population & member
-            aggs[f"d{_SEP}{ind.id}{_SEP}{name}"] = counted.cast("int64").sum()
+            aggs[f"d{_SEP}{ind.id}{_SEP}{name}"] = member.ifelse(kinds[f"p{_SEP}{ind.id}"], 0).sum()
             if ind.event is not None:
-                hit = counted & ind.event(sy).fill_null(False)
-                aggs[f"n{_SEP}{ind.id}{_SEP}{name}"] = hit.cast("int64").sum()
-    return sy.group_by(["school_year", "school_id", "grade_band"]).aggregate(**aggs)
+                aggs[f"n{_SEP}{ind.id}{_SEP}{name}"] = member.ifelse(
+                    kinds[f"e{_SEP}{ind.id}"], 0
+                ).sum()
+    return kinds.group_by(keys).aggregate(**aggs)
+
+
+#: The columns group membership is decided by (see :func:`atlas.groups.group_predicates`).
+_GROUP_COLUMNS = (
+    "status",
+    "homeless",
+    "lunch_any",
+    "prior_homeless",
+    "history_complete",
+    "ever_shelter",
+)
 
 
 def _long(
