@@ -27,6 +27,7 @@ def connect(*, threads: int | None = None, memory_limit: str = "3GB") -> Iterato
         threads=threads or max(1, os.cpu_count() or 1),
         memory_limit=memory_limit,
     )
+    con.raw_sql("SET enable_progress_bar = false")  # atlas shows its own progress
     try:
         yield con
     finally:
