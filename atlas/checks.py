@@ -19,6 +19,15 @@ from atlas.load import row_list, rows_where
 from atlas.model import GRADES
 
 
+def _rows(
+    mask: pa.ChunkedArray | pa.Array, fname: str, what: str, todo: str, severity: str = "error"
+) -> list[Problem]:
+    """One problem naming the rows where ``mask`` is true, or none."""
+    if not pc.any(mask).as_py():
+        return []
+    return [Problem(f"{fname} {row_list(rows_where(mask))}", what, todo, severity)]
+
+
 def enrollment_consistency(table: pa.Table, fname: str) -> list[Problem]:
     """Checks within and across the spells of the (code-mapped) enrollment table."""
     if table.num_rows == 0:
@@ -40,8 +49,7 @@ def enrollment_consistency(table: pa.Table, fname: str) -> list[Problem]:
             "correct the days (days absent count only days enrolled)",
         ),
     ):
-        if pc.any(mask).as_py():
-            problems.append(Problem(f"{fname} {row_list(rows_where(mask))}", what, todo))
+        problems += _rows(mask, fname, what, todo)
     problems += _iep_after_grade(table, fname)
     problems += _overlapping_spells(table, fname)
     problems += _missing_years(table, fname)
@@ -56,15 +64,12 @@ def _iep_after_grade(table: pa.Table, fname: str) -> list[Problem]:
     if "iep_grade" not in table.column_names:
         return []
     later = pc.greater(_grade_rank(table["iep_grade"]), _grade_rank(table["grade"]))
-    if not pc.any(later).as_py():
-        return []
-    return [
-        Problem(
-            f"{fname} {row_list(rows_where(later))}",
-            "iep_grade is a later grade than the grade of the spell",
-            "correct iep_grade (the grade of the first IEP) or grade",
-        )
-    ]
+    return _rows(
+        later,
+        fname,
+        "iep_grade is a later grade than the grade of the spell",
+        "correct iep_grade (the grade of the first IEP) or grade",
+    )
 
 
 def _overlapping_spells(table: pa.Table, fname: str) -> list[Problem]:
@@ -119,15 +124,12 @@ def cohort_members_in_ninth_grade(
     """Cohort rows whose student is never in grade 9 in the enrollment records."""
     ninth = pc.filter(enrollment["student_id"], pc.equal(enrollment["grade"], "9"))
     never = pc.invert(pc.is_in(cohorts["student_id"], value_set=pc.unique(ninth)))
-    if not pc.any(never).as_py():
-        return []
-    return [
-        Problem(
-            f"{fname} {row_list(rows_where(never))}",
-            "the student is never in grade 9 in the enrollment records",
-            "check the student id, or leave the row out of the cohort file",
-        )
-    ]
+    return _rows(
+        never,
+        fname,
+        "the student is never in grade 9 in the enrollment records",
+        "check the student id, or leave the row out of the cohort file",
+    )
 
 
 def shelter_ids_present(table: pa.Table, fname: str) -> list[Problem]:
@@ -137,13 +139,12 @@ def shelter_ids_present(table: pa.Table, fname: str) -> list[Problem]:
     in_shelter = pc.equal(table["housing_status"], "shelter")
     missing = pc.and_(in_shelter, pc.is_null(table["shelter_id"]))
     given = pc.and_(in_shelter, pc.is_valid(table["shelter_id"]))
-    if not pc.any(missing).as_py() or not pc.any(given).as_py():
+    if not pc.any(given).as_py():
         return []
-    return [
-        Problem(
-            f"{fname} {row_list(rows_where(missing))}",
-            "a student in shelter has no shelter_id",
-            "add the shelter id; such students count in shelter but on no shelter",
-            "warning",
-        )
-    ]
+    return _rows(
+        missing,
+        fname,
+        "a student in shelter has no shelter_id",
+        "add the shelter id; such students count in shelter but on no shelter",
+        "warning",
+    )
