@@ -32,6 +32,8 @@ def enrollment_consistency(table: pa.Table, fname: str) -> list[Problem]:
     """Checks within and across the spells of the (code-mapped) enrollment table."""
     if table.num_rows == 0:
         return [Problem(fname, "has no rows", "export the enrollment records again")]
+    if "exit_date" not in table.column_names:  # optional: every spell runs to the year's end
+        table = table.append_column("exit_date", pa.nulls(table.num_rows, pa.date32()))
     problems = []
     for mask, what, todo in (
         (
@@ -75,6 +77,12 @@ def _iep_after_grade(table: pa.Table, fname: str) -> list[Problem]:
 def _overlapping_spells(table: pa.Table, fname: str) -> list[Problem]:
     """Spells of one student that overlap in time; an open spell (no exit date) runs to
     the end of its school year, June 30."""
+    known = pc.and_(
+        pc.and_(pc.is_valid(table["student_id"]), pc.is_valid(table["entry_date"])),
+        pc.is_valid(table["school_year"]),
+    )
+    index = np.flatnonzero(pc.fill_null(known, False).to_numpy(zero_copy_only=False))
+    table = table.take(pa.array(index))  # rows with a value missing have their own message
     years = pc.unique(table["school_year"])
     ends = pa.array([dt.date(int(y[:4]) + 1, 6, 30) for y in years.to_pylist()], pa.date32())
     year_end = pc.take(ends, pc.index_in(table["school_year"], value_set=years))
@@ -87,7 +95,7 @@ def _overlapping_spells(table: pa.Table, fname: str) -> list[Problem]:
     overlap = (student[1:] == student[:-1]) & (entry[1:] <= exit_[:-1])
     if not overlap.any():
         return []
-    rows = np.sort(order.to_numpy()[1:][overlap])
+    rows = np.sort(index[order.to_numpy()[1:][overlap]])
     return [
         Problem(
             f"{fname} {row_list(rows)}",
@@ -99,7 +107,7 @@ def _overlapping_spells(table: pa.Table, fname: str) -> list[Problem]:
 
 
 def _missing_years(table: pa.Table, fname: str) -> list[Problem]:
-    years = sorted(pc.unique(table["school_year"]).to_pylist())
+    years = sorted(y for y in pc.unique(table["school_year"]).to_pylist() if y is not None)
     starts = [int(y[:4]) for y in years]
     gaps = [
         f"{s}-{(s + 1) % 100:02d}"

@@ -250,7 +250,7 @@ def _cast_text(text: pa.ChunkedArray, kind: str) -> tuple[pa.ChunkedArray, pa.Ch
         ok = pc.or_(is_true, is_false)
         return pc.if_else(ok, is_true, None), pc.and_(present, pc.invert(ok))
     pattern = {
-        "int": r"^[+-]?\d+(\.0+)?$",
+        "int": r"^[+-]?\d{1,15}(\.0+)?$",  # longer is no count of days or levels
         "number": r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$",
         "date": r"^\d{4}-\d{2}-\d{2}",
     }[kind]
