@@ -99,7 +99,4 @@ def compute(config: Config, extract: Extract) -> pd.DataFrame:
         ],
         ignore_index=True,
     )
-    cells = cells.merge(names, on=["layer", "geo_id"], how="left")
-    # A stable order readers can diff from one build to the next.
-    order = ["year", "layer", "geo_id", "indicator", "group", "grade_band"]
-    return cells.sort_values(order, kind="stable", ignore_index=True)
+    return cells.merge(names, on=["layer", "geo_id"], how="left")

@@ -163,7 +163,7 @@ class IndicatorInfo:
 
     id: str
     label: str
-    kind: Literal["count", "rate"]
+    kind: Literal["count", "rate", "rank"]
     description: str
     bands: tuple[str, ...] = GRADE_BANDS
     groups: tuple[str, ...] | None = None  # None: every group the student-years give
@@ -266,6 +266,29 @@ INDICATOR_INFO: dict[str, IndicatorInfo] = {
             "English language learners",
             "rate",
             "Students who were English language learners during the year",
+        ),
+    )
+}
+INDICATOR_INFO |= {
+    i.id: i
+    for i in (
+        IndicatorInfo(
+            "rank_share_homeless_city",
+            "Rank in the city by share homeless",
+            "rank",
+            "The district's place among the city's districts by share of students "
+            "homeless, 1 the highest",
+            ("all",),
+            ("homeless",),
+        ),
+        IndicatorInfo(
+            "rank_share_homeless_parent",
+            "Rank in the borough by share homeless",
+            "rank",
+            "The district's place among the districts of its parent layer (the borough) "
+            "by share of students homeless, 1 the highest",
+            ("all",),
+            ("homeless",),
         ),
     )
 }

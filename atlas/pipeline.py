@@ -15,17 +15,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from atlas.audit import audit
 from atlas.compute import compute, school_years
 from atlas.config import Config
 from atlas.errors import Problem
 from atlas.model import INDICATOR_INFO, ProtectedRelease, ReleaseMeta
 from atlas.protect import protect
+from atlas.protect.ranks import ranks
 from atlas.publish import manifest, publish
 from atlas.render import render_release
 from atlas.render.long_csv import PATH as LONG_CSV
 from atlas.render.long_csv import long_csv
 from atlas.validate import Extract, validate
+
+#: The long table's row order: stable, so that readers can diff one build with the next.
+LONG_ORDER = ["year", "layer", "geo_id", "indicator", "group", "grade_band"]
 
 BOUNDARY_ATTRIBUTION = (
     "Boundaries: New York City Department of City Planning. The City makes no "
@@ -78,6 +84,10 @@ def build_atlas(
             min_denominator=config.privacy.min_denominator,
             precision=config.indicators.rate_precision,
         )
+        table = pd.concat(
+            [table, ranks(table, extract.layers[config.district_layer.name])],
+            ignore_index=True,
+        ).sort_values(LONG_ORDER, kind="stable", ignore_index=True)
     result.cells = len(table)
     release = ProtectedRelease(
         table=table,

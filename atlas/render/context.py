@@ -196,6 +196,13 @@ class _Cells:
             for r in rows.itertuples(index=False)
         }
 
+    def count_ranked(self, indicator: str, layer: str, geo_id: str) -> int | None:
+        """How many places a published rank is out of (the rank's denominator)."""
+        row = self._rows.get((indicator, layer, geo_id, "homeless", "all"))
+        if row is None or row.flag not in _SHOWABLE:
+            return None
+        return int(row.denominator)
+
     def has(self, indicator: str) -> bool:
         return any(k[0] == indicator for k in self._rows)
 
@@ -233,6 +240,21 @@ class _Page:
             for label, ind, group in wanted
             if self._cells.has(ind)
         )
+
+    def rank_facts(self, layer: str, geo_id: str, city: str, parent: str) -> tuple[Fact, ...]:
+        """The district's rank by share homeless in the city and in its parent."""
+        facts = []
+        for indicator, where in (
+            ("rank_share_homeless_city", city),
+            ("rank_share_homeless_parent", parent),
+        ):
+            if not where or not self._cells.has(indicator):
+                continue
+            out_of = self._cells.count_ranked(indicator, layer, geo_id)
+            of = f" (of {out_of})" if out_of else ""
+            label = f"Rank by share homeless in {where}{of}"
+            facts.append(Fact(label, self.cell(indicator, layer, geo_id, "homeless")))
+        return tuple(facts)
 
     def sections(self, places: list[tuple[str, str, str]]) -> tuple[Section, ...]:
         """Tables by housing group; ``places`` is (column label, layer, geo_id), first = own."""
@@ -382,7 +404,9 @@ def build_context(release: ProtectedRelease) -> SiteContext:
         if borough and geo.parent:
             places.append((borough, geo.parent, row.parent_id))
         places.append((city_name, CITY_LAYER, CITY_LAYER))
-        page.facts = on_page.facts(district_layer, row.geo_id)
+        page.facts = on_page.facts(district_layer, row.geo_id) + on_page.rank_facts(
+            district_layer, row.geo_id, city_name, borough
+        )
         page.sections = on_page.sections(places)
         page.print_sections = on_page.print_sections(places)
         districts.append(page)

@@ -39,7 +39,7 @@ def _bound(value: float, precision: int) -> str:
 def format_cell(cell: Any, precision: int) -> str:
     """The text of a cell with attributes ``indicator``, ``flag`` and ``value``.
 
-    Published counts read '1,234' and rates '12.3%'; a bottom-coded rate reads
+    Published counts read '1,234', ranks '3' and rates '12.3%'; a bottom-coded rate reads
     'under 5%' and a top-coded one 'over 95%'. A cell that may not show a number
     reads as its mark from :data:`MARKS`.
     """
@@ -53,6 +53,6 @@ def format_cell(cell: Any, precision: int) -> str:
         return f"under {_bound(value, precision)}%"
     if flag == "top_coded":
         return f"over {_bound(value, precision)}%"
-    if INDICATOR_INFO[cell.indicator].kind == "count":
+    if INDICATOR_INFO[cell.indicator].kind in ("count", "rank"):
         return format_count(value)
     return format_rate(value, precision)

@@ -28,7 +28,7 @@ def _numbers(values: pd.Series, decimals: int) -> pd.Series:
 def long_csv(table: pd.DataFrame, *, precision: int) -> bytes:
     """Render the protected table as CSV bytes (UTF-8, comma-separated, LF)."""
     frame = table[list(LONG_COLUMNS)].copy()
-    counts = frame["indicator"].map(lambda i: INDICATOR_INFO[i].kind == "count").astype(bool)
+    counts = frame["indicator"].map(lambda i: INDICATOR_INFO[i].kind != "rate").astype(bool)
     value = pd.Series("", index=frame.index, dtype=object)
     value[counts] = _numbers(frame.loc[counts, "value"], 0)
     value[~counts] = _numbers(frame.loc[~counts, "value"], precision)
