@@ -176,3 +176,45 @@ def cohort_members(cohorts: ir.Table, sy: ir.Table, *, years: Sequence[str]) -> 
         )
         .mutate(grade=ibis.literal("12"), grade_band=ibis.literal("high"))
     )
+
+
+def atom_of(rows: ir.Table) -> ir.StringValue:
+    """The finest housing group a row belongs to: its atom.
+
+    Every published housing group is a union of atoms (:data:`GROUP_ATOMS`). The atoms of
+    a student-year are the four homeless types and the housed split by low income and,
+    where the four prior years are in the data, by formerly homeless or always housed.
+    The atoms of a cohort member split the homeless by ever / never in shelter.
+    """
+    low = ibis.cases((rows.lunch_any, "housed_low"), else_="housed_notlow")
+    if "ever_shelter" in rows.columns:
+        homeless = ibis.cases((rows.ever_shelter, "cohort_in_shelter"), else_="cohort_not_in_shelter")
+        return ibis.cases((rows.homeless, homeless), else_=low)
+    history = ibis.cases(
+        (~rows.history_complete, ""),
+        (rows.prior_homeless, "_formerly"),
+        else_="_always",
+    )
+    return ibis.cases((rows.homeless, rows.status), else_=low + history)
+
+
+_HOUSED = ("housed_low", "housed_notlow")
+_HISTORY = ("", "_formerly", "_always")
+#: Each housing group as the union of its atoms (see :func:`atom_of`).
+GROUP_ATOMS: dict[str, frozenset[str]] = {
+    name: frozenset(atoms)
+    for name, atoms in {
+        "all": [*HOMELESS_TYPES, "cohort_in_shelter", "cohort_not_in_shelter"]
+        + [h + s for h in _HOUSED for s in _HISTORY],
+        "homeless": [*HOMELESS_TYPES, "cohort_in_shelter", "cohort_not_in_shelter"],
+        **{t: [t] for t in HOMELESS_TYPES},
+        "housed": [h + s for h in _HOUSED for s in _HISTORY],
+        "housed_low_income": ["housed_low" + s for s in _HISTORY],
+        "housed_not_low_income": ["housed_notlow" + s for s in _HISTORY],
+        "formerly_homeless": ["housed_low_formerly", "housed_notlow_formerly"],
+        "ever_homeless": [*HOMELESS_TYPES, "housed_low_formerly", "housed_notlow_formerly"],
+        "always_housed": ["housed_low_always", "housed_notlow_always"],
+        "ever_in_shelter": ["cohort_in_shelter"],
+        "never_in_shelter": ["cohort_not_in_shelter"],
+    }.items()
+}

@@ -131,6 +131,18 @@ COHORT_GROUPS: tuple[str, ...] = (
     "housed_not_low_income",
 )
 
+#: Shares whose numerator and denominator are another indicator's numerators.
+SHARE_SOURCES: dict[str, str] = {
+    "share_of_students": "students",
+    "share_of_late_entrants": "late_entry",
+}
+#: Rates on one population whose outcomes exclude each other: race and ethnicity, and
+#: the outcomes of a cohort.
+PARTITIONS: dict[str, tuple[str, ...]] = {
+    "race": tuple(f"race_{race}" for race in RACES),
+    "cohort": ("graduation_4yr", "dropout_4yr"),
+}
+
 CITY_LAYER = "city"
 SCHOOL_LAYER = "school"
 

@@ -1,0 +1,376 @@
+"""Complementary suppression: withhold more cells, so that no withheld number can be
+worked out from what is published beside it.
+
+The release is seen as quantities (counts of students) tied by equations that hold
+exactly and that a reader knows:
+
+* a count cell shows one quantity, ``n``; a rate cell shows two, the students with the
+  outcome (``yes``) and those without (``no``), whose sum is its denominator; a share
+  of students shows two counts of the ``students`` table;
+* the housing-group hierarchy (all = homeless + housed, homeless = its types, housed =
+  its two income groups, ever homeless = homeless + formerly homeless, all = ever
+  homeless + always housed, homeless = ever + never in shelter);
+* grade bands within all grades; every layer within the city; districts within their
+  parent layer; schools within their district;
+* a rate's denominator is a count of the ``students`` table where the two agree in
+  every cell (all students, or all but pre-K), and rates with the same denominator
+  (the race shares, graduation and dropout) share it; shares of one partition (race
+  and ethnicity) add up to it.
+
+Where a published total is not exactly the sum of its published parts (students at a
+school outside every council district, say), the difference is an unpublished
+quantity of the equation, hidden for good.
+
+An equation exposes its hidden members when only one is hidden (subtraction recovers
+it) or when the hidden ones all sit on one side and add up to fewer than
+``min_count`` students (their sum is then known and small). Each round withholds, for
+every exposing equation, the published member that costs least: one large enough to
+close the gap, counting its students times the number of cells that show it (a
+denominator shown by many rates is expensive). A cell that shows a hidden quantity is
+withheld, and a quantity that no remaining cell shows is hidden, until nothing changes.
+The same input always gives the same pattern.
+
+This heuristic is not the proof: :mod:`atlas.audit.linear` checks the result
+independently by linear programming.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from atlas.model import CITY_LAYER, SHARE_SOURCES
+
+#: total = sum of parts, among housing groups.
+GROUP_RELATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("all", ("homeless", "housed")),
+    ("homeless", ("shelter", "doubled_up", "unsheltered", "other_homeless")),
+    ("housed", ("housed_low_income", "housed_not_low_income")),
+    ("ever_homeless", ("homeless", "formerly_homeless")),
+    ("all", ("ever_homeless", "always_housed")),
+    ("homeless", ("ever_in_shelter", "never_in_shelter")),
+)
+_PLACE = ["year", "layer", "geo_id", "group", "grade_band"]
+_Q = ["family", "measure", *_PLACE]
+
+
+def complement(
+    cells: pd.DataFrame,
+    secret: pd.Series,
+    *,
+    count_indicators: set[str],
+    parents: dict[str, pd.Series],
+    min_count: int,
+    max_rounds: int = 200,
+) -> pd.Series:
+    """Which cells to withhold: the primary ones (``secret``) and their complements.
+
+    ``cells`` are the unprotected cells (index aligned with ``secret``); ``parents``
+    maps a layer to a Series of its geographies' parent ids, indexed by geo_id (the
+    school layer's parents are school districts).
+    """
+    cells = cells.reset_index(drop=True)
+    secret = pd.Series(np.asarray(secret, dtype=bool))
+    shown = _shown_quantities(cells, count_indicators)
+    quantities = shown.drop_duplicates(_Q).reset_index(drop=True)[[*_Q, "value"]]
+    quantities["q"] = np.arange(len(quantities))
+    shown = shown.merge(quantities[[*_Q, "q"]], on=_Q)
+    eqs = _equations(quantities, count_indicators, parents)
+    system = _System(quantities, shown, eqs, min_count)
+    system.hide(shown.loc[shown["secret"] & secret.to_numpy()[shown["cell"]], "q"])
+    for _ in range(max_rounds):
+        if not system.round():
+            break
+    withheld = np.zeros(len(cells), dtype=bool)
+    withheld[system.withheld_cells()] = True
+    return pd.Series(withheld) | secret
+
+
+class _System:
+    """Quantities, the cells that show them and the equations that tie them."""
+
+    def __init__(
+        self, quantities: pd.DataFrame, shown: pd.DataFrame, eqs: pd.DataFrame, min_count: int
+    ) -> None:
+        n_rest = int(eqs["rest"].notna().sum())
+        self.value = np.concatenate([quantities["value"].to_numpy(float), np.zeros(n_rest)])
+        self.n = len(quantities)
+        # An equation's unpublished rest is a quantity of its own, hidden for good.
+        rest = eqs.loc[eqs["rest"].notna()].drop_duplicates("eq")
+        rest_q = self.n + np.arange(len(rest))
+        self.value = np.concatenate(
+            [quantities["value"].to_numpy(float), rest["rest"].abs().to_numpy(float)]
+        )
+        self.eq = np.concatenate([eqs["eq"].to_numpy(), rest["eq"].to_numpy()])
+        self.q = np.concatenate([eqs["q"].to_numpy(), rest_q])
+        self.coef = np.concatenate([eqs["coef"].to_numpy(), -np.sign(rest["rest"].to_numpy())])
+        del n_rest
+        self.hidden = np.zeros(len(self.value), dtype=bool)
+        self.hidden[self.n :] = True
+        self.cell = shown["cell"].to_numpy()
+        self.cell_q = shown["q"].to_numpy()
+        self.n_cells = int(self.cell.max()) + 1 if len(self.cell) else 0
+        refs = np.bincount(self.cell_q, minlength=len(self.value))
+        self.cost = self.value * np.maximum(refs, 1)
+        self.min_count = min_count
+
+    def withheld_cells(self) -> np.ndarray:
+        bad = np.zeros(self.n_cells, dtype=bool)
+        np.logical_or.at(bad, self.cell, self.hidden[self.cell_q])
+        return np.flatnonzero(bad)
+
+    def hide(self, qs: Iterable[int]) -> None:
+        """Hide quantities, then every cell showing one, then what only those showed."""
+        self.hidden[np.fromiter(qs, dtype=np.int64)] = True
+        while True:
+            withheld = np.zeros(self.n_cells, dtype=bool)
+            withheld[self.withheld_cells()] = True
+            visible = np.zeros(len(self.value), dtype=bool)
+            np.logical_or.at(visible, self.cell_q, ~withheld[self.cell])
+            now = self.hidden | (~visible & (np.arange(len(self.value)) < self.n))
+            now[self.n :] = True
+            if (now == self.hidden).all():
+                return
+            self.hidden = now
+
+    def round(self) -> bool:
+        """Withhold one complement in every exposing equation; False when none exposes."""
+        h = self.hidden[self.q]
+        n_eq = int(self.eq.max()) + 1
+        count = np.bincount(self.eq, weights=h, minlength=n_eq)
+        real = np.bincount(self.eq, weights=h & (self.q < self.n), minlength=n_eq)
+        pos = np.bincount(self.eq, weights=h & (self.coef > 0), minlength=n_eq)
+        total = np.bincount(self.eq, weights=h * self.value[self.q], minlength=n_eq)
+        one_side = (pos == 0) | (pos == count)
+        # An equation whose only unknown is its unpublished rest exposes nothing.
+        exposed = (real >= 1) & ((count == 1) | (one_side & (total < self.min_count)))
+        if not exposed.any():
+            return False
+        need = np.where(one_side, np.maximum(self.min_count - total, 1), 1)
+        cand = exposed[self.eq] & ~h & (self.q < self.n) & (self.value[self.q] > 0)
+        frame = pd.DataFrame(
+            {
+                "eq": self.eq[cand],
+                "q": self.q[cand],
+                "value": self.value[self.q[cand]],
+                "cost": self.cost[self.q[cand]],
+            }
+        )
+        if frame.empty:
+            return False
+        frame["short"] = frame["value"] < need[frame["eq"]]
+        # Enough to close the gap and cheapest first; else the largest; ties by id.
+        frame["rank"] = np.where(frame["short"], -frame["value"], frame["cost"])
+        best = frame.sort_values(["eq", "short", "rank", "q"]).drop_duplicates("eq")
+        before = self.hidden.copy()
+        self.hide(best["q"].unique())
+        return bool((self.hidden != before).any())
+
+
+def _shown_quantities(cells: pd.DataFrame, count_indicators: set[str]) -> pd.DataFrame:
+    """One row per (cell, quantity it shows), with the quantity's value and whether it
+    is the cell's small side (``secret``: what the primary rule protects)."""
+    num = cells["numerator"].astype(float)
+    den = cells["denominator"].astype(float)
+    ind = cells["indicator"]
+    parts = []
+    base = cells[_PLACE].assign(cell=np.arange(len(cells)))
+    counts = ind.isin(count_indicators).to_numpy()
+    share = ind.isin(list(SHARE_SOURCES)).to_numpy()
+    rate = ~counts & ~share
+    family = ind.map(lambda i: SHARE_SOURCES.get(i, i))
+    measure_of_share = np.where(ind == "share_of_students", "n", "yes")
+    parts.append(
+        base[counts].assign(family=ind[counts], measure="n", value=num[counts], secret=True)
+    )
+    parts.append(
+        base[share].assign(
+            family=family[share], measure=measure_of_share[share], value=num[share], secret=True
+        )
+    )
+    parts.append(
+        base[share].assign(
+            family=family[share],
+            measure=measure_of_share[share],
+            group="all",
+            value=den[share],
+            secret=False,
+        )
+    )
+    for measure, value in (("yes", num), ("no", den - num)):
+        parts.append(
+            base[rate].assign(family=ind[rate], measure=measure, value=value[rate], secret=True)
+        )
+    shown = pd.concat(parts, ignore_index=True)
+    return shown[shown["value"].notna()]
+
+
+def _equations(
+    quantities: pd.DataFrame, count_indicators: set[str], parents: dict[str, pd.Series]
+) -> pd.DataFrame:
+    """Every equation as rows (eq, q, coef), plus ``rest``: the unpublished difference
+    (NaN where the equation holds exactly among published quantities)."""
+    blocks = []
+    q = quantities
+    same_table = ["family", "measure", "year"]
+    # Housing groups.
+    for total, members in GROUP_RELATIONS:
+        blocks.append(
+            _sum_equation(
+                q, same_table + ["layer", "geo_id", "grade_band"], "group", total, members
+            )
+        )
+    # Grade bands: all grades as the sum of the bands each family publishes.
+    for family, fq in q.groupby("family", sort=True):
+        bands = sorted(b for b in fq["grade_band"].unique() if b != "all")
+        by = same_table + ["layer", "geo_id", "group"]
+        blocks.append(_sum_equation(fq, by, "grade_band", "all", bands, tag=str(family)))
+    # Geography: every layer within the city, children within their parent.
+    for layer in q["layer"].unique():
+        if layer == CITY_LAYER:
+            continue
+        blocks.append(_layer_equation(q, layer, None))
+        if layer in parents:
+            blocks.append(_layer_equation(q, layer, parents[layer]))
+    blocks.append(_denominator_equations(q, count_indicators))
+    eqs = pd.concat([b for b in blocks if len(b)], ignore_index=True)
+    eqs["eq"] = eqs.groupby(["block", "key"], sort=True).ngroup()
+    return eqs[["eq", "q", "coef", "rest"]]
+
+
+def _finish(rows: pd.DataFrame, block: str) -> pd.DataFrame:
+    """Add each equation's rest (sum of coef * value) and drop exact trivia."""
+    rows = rows.assign(block=block, contrib=rows["coef"] * rows["value"])
+    sums = rows.groupby("key")["contrib"].transform("sum")
+    rows["rest"] = sums.where(sums != 0)
+    sizes = rows.groupby("key")["q"].transform("size")
+    return rows[(sizes > 1) | rows["rest"].notna()]
+
+
+def _sum_equation(
+    q: pd.DataFrame, by: list[str], dim: str, total: str, members: Iterable[str], tag: str = ""
+) -> pd.DataFrame:
+    """total - sum(members) along ``dim``, for every key ``by`` where the total and
+    every member exist (``tag`` keeps equations of separate calls apart)."""
+    members = list(members)
+    wanted = q[q[dim].isin([total, *members])]
+    if wanted.empty:
+        return wanted
+    complete = wanted.groupby(by, sort=False)[dim].transform("nunique") == len(members) + 1
+    rows = wanted[complete]
+    rows = rows.assign(
+        key=rows.groupby(by, sort=False).ngroup().astype(str) + f"|{dim}:{total}",
+        coef=np.where(rows[dim] == total, 1.0, -1.0),
+    )
+    return _finish(rows[["key", "q", "coef", "value"]], f"{tag}{dim}:{total}:{','.join(members)}")
+
+
+def _layer_equation(q: pd.DataFrame, layer: str, parent: pd.Series | None) -> pd.DataFrame:
+    """The city (or each parent) as the sum of the layer's geographies."""
+    by = ["family", "measure", "year", "group", "grade_band"]
+    children = q[q["layer"] == layer]
+    if parent is None:
+        totals = q[q["layer"] == CITY_LAYER].assign(_top=CITY_LAYER)
+        children = children.assign(_top=CITY_LAYER)
+    else:
+        children = children.assign(_top=children["geo_id"].map(parent))
+        children = children[children["_top"].notna()]
+        top_layer = parent.name
+        totals = q[q["layer"] == top_layer].assign(_top=q["geo_id"])
+    keyed = pd.concat([totals.assign(coef=1.0), children.assign(coef=-1.0)], ignore_index=True)
+    has_total = keyed.groupby([*by, "_top"])["coef"].transform("max") > 0
+    keyed = keyed[has_total]
+    keyed["key"] = keyed.groupby([*by, "_top"]).ngroup().astype(str)
+    name = f"layer:{layer}:{'city' if parent is None else parent.name}"
+    return _finish(keyed[["key", "q", "coef", "value"]], name)
+
+
+def _denominator_equations(q: pd.DataFrame, count_indicators: set[str]) -> pd.DataFrame:
+    """Rates whose denominator a reader knows from elsewhere: yes + no = that count.
+
+    Decided from the data, per rate: its denominator equals the students in the same
+    cell everywhere, or all but pre-K; or equals another rate's everywhere (graduation
+    and dropout, the race shares), in which case the shares of one partition add up to
+    it too.
+    """
+    rates = q[q["measure"].isin(["yes", "no"]) & ~q["family"].isin(count_indicators)]
+    if rates.empty:
+        return pd.DataFrame(columns=["key", "q", "coef", "value"])
+    wide = rates.pivot_table(
+        index=["family", *_PLACE], columns="measure", values=["q", "value"], aggfunc="first"
+    ).dropna()
+    wide.columns = [f"{a}_{b}" for a, b in wide.columns]
+    wide = wide.reset_index()
+    wide["den"] = wide["value_yes"] + wide["value_no"]
+    students = q[(q["family"] == "students") & (q["measure"] == "n")]
+    stud = students[[*_PLACE, "q", "value"]].rename(columns={"q": "s_q", "value": "s_val"})
+    pre_k = stud[stud["grade_band"] == "pre_k"].drop(columns="grade_band")
+    pre_k = pre_k.rename(columns={"s_q": "p_q", "s_val": "p_val"}).assign(grade_band="all")
+    wide = wide.merge(stud, on=_PLACE, how="left").merge(pre_k, on=_PLACE, how="left")
+    wide["p_val"] = wide["p_val"].fillna(0)
+    frames = []
+    aliased = set()
+    for family, part in wide.groupby("family", sort=True):
+        rows = [
+            part[["q_yes"]].rename(columns={"q_yes": "q"}).assign(coef=-1.0, _i=part.index),
+            part[["q_no"]].rename(columns={"q_no": "q"}).assign(coef=-1.0, _i=part.index),
+        ]
+        if (part["den"] == part["s_val"]).all():
+            rows.append(part[["s_q"]].rename(columns={"s_q": "q"}).assign(coef=1.0, _i=part.index))
+        elif (part["den"] == part["s_val"] - part["p_val"]).all():
+            rows.append(part[["s_q"]].rename(columns={"s_q": "q"}).assign(coef=1.0, _i=part.index))
+            pk = part[part["p_q"].notna()]
+            rows.append(pk[["p_q"]].rename(columns={"p_q": "q"}).assign(coef=-1.0, _i=pk.index))
+        else:
+            continue
+        aliased.add(family)
+        eq = pd.concat(rows, ignore_index=True)
+        eq["key"] = f"{family}|" + eq["_i"].astype(str)
+        frames.append(eq)
+    frames += _shared_denominators(wide, aliased)
+    if not frames:
+        return pd.DataFrame(columns=["key", "q", "coef", "value"])
+    frame = pd.concat(frames, ignore_index=True)
+    frame["q"] = frame["q"].astype(np.int64)
+    value = q.set_index("q")["value"]
+    frame["value"] = value.reindex(frame["q"]).to_numpy()
+    return _finish(frame[["key", "q", "coef", "value"]], "denominator")
+
+
+def _shared_denominators(wide: pd.DataFrame, aliased: set[str]) -> list[pd.DataFrame]:
+    """Rates with the same denominator in every cell: yes_a + no_a = yes_b + no_b (unless
+    both are known from the students already), and where the numerators of such rates
+    add up to it (a partition, as race and ethnicity), no_a = the other rates' yes."""
+    frames = []
+    by_den: dict[bytes, list[pd.DataFrame]] = {}
+    for _family, part in wide.groupby("family", sort=True):
+        part = part.set_index(_PLACE).sort_index()
+        signature = pd.util.hash_pandas_object(part["den"]).to_numpy().tobytes()
+        by_den.setdefault(signature, []).append(part)
+
+    def rows(key: pd.Series, src: pd.DataFrame, col: str, coef: float) -> pd.DataFrame:
+        return pd.DataFrame({"key": key.to_numpy(), "q": src[col].to_numpy(), "coef": coef})
+
+    for group in by_den.values():
+        if len(group) < 2:
+            continue
+        first = group[0]
+        name = first["family"].iloc[0]
+        index = pd.Series(np.arange(len(first))).astype(str)
+        for n, other in enumerate(group[1:]):
+            if {name, other["family"].iloc[0]} <= aliased:
+                continue
+            key = f"shared|{name}|{n}|" + index
+            frames += [
+                rows(key, first, "q_yes", 1.0),
+                rows(key, first, "q_no", 1.0),
+                rows(key, other, "q_yes", -1.0),
+                rows(key, other, "q_no", -1.0),
+            ]
+        if (sum(g["value_yes"] for g in group) == first["den"]).all():
+            key = f"partition|{name}|" + index
+            frames.append(rows(key, first, "q_no", 1.0))
+            frames += [rows(key, g, "q_yes", -1.0) for g in group[1:]]
+    return frames
