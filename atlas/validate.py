@@ -80,25 +80,23 @@ def validate(config: Config, *, strict: bool = False) -> Extract:
             )
             problems += found
     if tables["shelters"] is not None:
-        shelters = tables["shelters"].to_pandas()
-        problems += _unique(shelters, "shelter_id", config.inputs.shelters.path)
-        if config.district_layer.name in layers:
-            shelters, found = locate(
-                shelters,
-                layers,
-                config=config,
-                fname=_name(config.inputs.shelters.path),
-                what="shelters",
-            )
-            problems += found
+        shelters, found = _places(tables["shelters"], "shelters", layers, config)
+        problems += found
     if tables["resources"] is not None:
-        resources = tables["resources"].to_pandas()
+        assert config.inputs.resources is not None
+        resources, found = _places(tables["resources"], "resources", layers, config)
+        problems += found
     if enrollment is not None:
         enrollment, found = _check_enrollment(enrollment, config, schools, shelters)
         problems += found
         fname = _name(config.inputs.enrollment.path)
         problems += checks.enrollment_consistency(enrollment, fname)
         problems += checks.shelter_ids_present(enrollment, fname)
+        years = set(pc.unique(enrollment["school_year"]).to_pylist())
+        for what, frame in (("shelters", shelters), ("resources", resources)):
+            if frame is not None:
+                spec = getattr(config.inputs, what)
+                problems += _years_known(frame, years, _name(spec.path))
     if tables["cohorts"] is not None:
         problems += _check_cohorts(tables["cohorts"], config)
         if enrollment is not None:
@@ -129,15 +127,65 @@ def _name(path: str) -> str:
 
 
 def _unique(frame: pd.DataFrame, column: str, path: str) -> list[Problem]:
-    dup = frame[column].duplicated(keep="first").to_numpy()
+    """Ids listed twice (twice for one school year, when the table has years)."""
+    by_year = "school_year" in frame.columns
+    keys = [column, "school_year"] if by_year else [column]
+    dup = frame.duplicated(subset=keys, keep="first").to_numpy()
     if not dup.any():
         return []
     rows = dup.nonzero()[0]
+    same = " for the same school_year" if by_year else ""
     return [
         Problem(
             f"{_name(path)} {row_list(rows)}",
-            f"{column} repeats an id listed on an earlier row",
-            "keep one row per id",
+            f"{column} repeats an id listed on an earlier row{same}",
+            f"keep one row per id{' and year' if by_year else ''}",
+        )
+    ]
+
+
+#: The id column of each table of places.
+_PLACE_IDS = {"shelters": "shelter_id", "resources": "resource_id"}
+
+
+def _places(
+    table: pa.Table, what: str, layers: dict[str, Geography], config: Config
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Shelters or resources: unique ids, no negative capacity, placed in every layer."""
+    path = getattr(config.inputs, what).path
+    frame = table.to_pandas()
+    problems = _unique(frame, _PLACE_IDS[what], path)
+    if "capacity_units" in frame.columns:
+        negative = (frame["capacity_units"] < 0).to_numpy()
+        if negative.any():
+            problems.append(
+                Problem(
+                    f"{_name(path)} {row_list(negative.nonzero()[0])}",
+                    "capacity_units is negative",
+                    "correct the capacity (family units, 0 or more)",
+                )
+            )
+    if config.district_layer.name in layers:
+        frame, found = locate(frame, layers, config=config, fname=_name(path), what=what)
+        problems += found
+    return frame, problems
+
+
+def _years_known(frame: pd.DataFrame, years: set[str], fname: str) -> list[Problem]:
+    """Rows of a table of places dated in a year the enrollment records do not have."""
+    if "school_year" not in frame.columns:
+        return []
+    other = (frame["school_year"].notna() & ~frame["school_year"].isin(years)).to_numpy()
+    if not other.any():
+        return []
+    shown = ", ".join(sorted(set(frame.loc[other, "school_year"]))[:5])
+    return [
+        Problem(
+            f"{fname} {row_list(other.nonzero()[0])}",
+            f"school_year {shown} is not a year of the enrollment records; these rows "
+            "are not counted",
+            "correct the year, or leave these rows out",
+            "warning",
         )
     ]
 
