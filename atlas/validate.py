@@ -20,7 +20,7 @@ from atlas.config import Config
 from atlas.errors import InputError, Problem
 from atlas.join import locate
 from atlas.load import read_table, row_list, rows_where
-from atlas.model import GRADES, Geography
+from atlas.model import GRADES, RACES, Geography
 
 OUTCOMES = ("graduated", "dropped_out", "still_enrolled", "left_system")
 
@@ -211,21 +211,42 @@ def _known_districts(
     ]
 
 
-def _map_codes(
-    column: pa.ChunkedArray, mapping: dict[str, str], label: str, where: str, todo: str
-) -> tuple[pa.ChunkedArray, list[Problem]]:
-    """Map source codes to ours through ``mapping``; unknown codes are one problem."""
-    keys = pa.array(list(mapping))
-    index = pc.index_in(column, value_set=keys)
+def _lookup(
+    column: pa.ChunkedArray, mapping: dict[str, str]
+) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+    """(our codes, unknown mask) of ``column`` through ``mapping``."""
+    index = pc.index_in(column, value_set=pa.array(list(mapping), pa.string()))
     unknown = pc.and_(pc.is_valid(column), pc.is_null(index))
-    mapped = pc.take(pa.array(list(mapping.values())), index)
+    return pc.take(pa.array(list(mapping.values()), pa.string()), index), unknown
+
+
+def _map_codes(
+    table: pa.Table,
+    name: str,
+    mapping: dict[str, str],
+    by_year: dict[str, dict[str, str]],
+    where: str,
+    todo: str,
+) -> tuple[pa.ChunkedArray, list[Problem]]:
+    """Map the source codes of column ``name`` to ours: through ``mapping``, and for the
+    rows of a school year in ``by_year`` through that year's codes first. Unknown codes
+    are one problem naming the rows, the codes and the years they appear in."""
+    column = table[name]
+    mapped, unknown = _lookup(column, mapping)
+    for year, codes in by_year.items():
+        in_year = pc.fill_null(pc.equal(table["school_year"], year), False)
+        mapped_y, unknown_y = _lookup(column, mapping | codes)
+        mapped = pc.if_else(in_year, mapped_y, mapped)
+        unknown = pc.if_else(in_year, unknown_y, unknown)
     if not pc.any(unknown).as_py():
         return mapped, []
     rows = rows_where(unknown)
-    codes = sorted(set(pc.filter(column, unknown).unique().to_pylist()))
-    shown = ", ".join(repr(c) for c in codes[:5])
+    codes_found = sorted(set(pc.filter(column, unknown).unique().to_pylist()))
+    shown = ", ".join(repr(c) for c in codes_found[:5])
+    years = sorted(y for y in pc.filter(table["school_year"], unknown).unique().to_pylist() if y)
+    in_years = f" (school year {', '.join(years[:5])})" if by_year and years else ""
     return mapped, [
-        Problem(f"{where} {row_list(rows)}", f"{label} {shown} is not a known code", todo)
+        Problem(f"{where} {row_list(rows)}", f"{name} {shown} is not a known code{in_years}", todo)
     ]
 
 
@@ -238,22 +259,36 @@ def _check_enrollment(
     fname = _name(config.inputs.enrollment.path)
     problems: list[Problem] = []
     housing, found = _map_codes(
-        table["housing_status"],
-        config.housing.codes,
+        table,
         "housing_status",
+        config.housing.codes,
+        config.housing.by_year,
         fname,
         "map it under [housing.codes] in atlas.toml",
     )
     problems += found
     grade_map = {g: g for g in GRADES} | config.grades.codes
     grade, found = _map_codes(
-        table["grade"],
-        grade_map,
+        table,
         "grade",
+        grade_map,
+        config.grades.by_year,
         fname,
         "use PK, K, 1 ... 12, or map it under [grades.codes] in atlas.toml",
     )
     problems += found
+    if "race_ethnicity" in table.column_names:
+        race, found = _map_codes(
+            table,
+            "race_ethnicity",
+            {r: r for r in RACES} | config.race.codes,
+            config.race.by_year,
+            fname,
+            "use asian, black, hispanic, white, other, or map it under [race.codes] in atlas.toml",
+        )
+        problems += found
+        index = table.schema.get_field_index("race_ethnicity")
+        table = table.set_column(index, "race_ethnicity", race)
     table = table.set_column(
         table.schema.get_field_index("housing_status"), "housing_status", housing
     )
