@@ -155,6 +155,16 @@ def _places(
     path = getattr(config.inputs, what).path
     frame = table.to_pandas()
     problems = _unique(frame, _PLACE_IDS[what], path)
+    kind = f"{what[:-1]}_type"  # shelter_type, resource_type: the long table's category
+    blank = (frame[kind].notna() & (frame[kind].astype(str).str.strip() == "")).to_numpy()
+    if blank.any():
+        problems.append(
+            Problem(
+                f"{_name(path)} {row_list(blank.nonzero()[0])}",
+                f"column '{kind}' is empty",
+                "fill it in, or drop these rows from the extract",
+            )
+        )
     if "capacity_units" in frame.columns:
         negative = (frame["capacity_units"] < 0).to_numpy()
         if negative.any():

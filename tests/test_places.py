@@ -298,3 +298,27 @@ def test_a_duplicate_resource_id_is_an_error(tmp_path):
         "resources.csv row 4: resource_id repeats an id listed on an earlier row; "
         "keep one row per id"
     ]
+
+
+def test_places_without_a_usable_location_or_type_are_named_not_crashed_on(tmp_path):
+    # Found by fuzzing: a list whose only located row has no longitude crashed the join,
+    # and a type of spaces passed as a type of its own.
+    shelters = (
+        "shelter_id,shelter_type,capacity_units,longitude,latitude\n"
+        "SH1,Tier II,40,,40.703\n"  # row 1: no longitude
+        "SH2,Hotel,20,1e400,40.705\n"  # row 2: infinite
+        "SH3,Hotel,20,40.705,-74.015\n"  # row 3: swapped, still on Earth
+        "SH4,Hotel,20,-74.015,95\n"  # row 4: not on Earth
+    )
+    resources = RESOURCES.replace("Health centre", "  ")  # row 2: a blank type
+    config = _project(tmp_path, shelters=shelters, resources=resources)
+    assert _problems(config) == [
+        "shelters.csv row 1: column 'longitude' is empty; fill it in, or drop these rows "
+        "from the extract",
+        "shelters.csv rows 2, 4: longitude must be -180 to 180 and latitude -90 to 90 (WGS "
+        "84 degrees); check these locations (swapped? projected coordinates?)",
+        "shelters.csv row 3: 1 shelter lies outside every school_district polygon; check "
+        "their longitude and latitude (swapped? wrong sign?)",
+        "resources.csv row 2: column 'resource_type' is empty; fill it in, or drop these "
+        "rows from the extract",
+    ]
