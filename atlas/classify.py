@@ -49,6 +49,8 @@ class Classes:
 
     def ranges(self) -> list[tuple[float, float]]:
         """(lower, upper) of each class; the first lower bound is the smallest value."""
+        if not self.bounds:  # no value may be shown: no classes
+            return []
         lowers = (self.lowest, *self.bounds[:-1])
         return list(zip(lowers, self.bounds, strict=True))
 

@@ -19,6 +19,7 @@ from atlas.groups import HIGH_SCHOOL_YEARS, SPELL_COLUMNS, cohort_members, stude
 from atlas.indicators import Indicator, registry
 from atlas.indicators import cohorts as cohort_indicators
 from atlas.indicators.cells import compute_cells
+from atlas.indicators.places import place_cells
 from atlas.model import CITY_LAYER, SCHOOL_LAYER
 from atlas.validate import Extract
 
@@ -93,6 +94,12 @@ def compute_release(config: Config, extract: Extract) -> Computed:
             more, more_atoms = _cohort_cells(con, extract, sy, years, school_geo, geo_ids)
             cells = pd.concat([cells, more], ignore_index=True)
             atoms = pd.concat([atoms, more_atoms], ignore_index=True)
+    places = place_cells(
+        {"shelters": extract.shelters, "resources": extract.resources},
+        {name: extract.layers[name] for name in layer_names},
+        years,
+    )
+    cells = pd.concat([cells, places], ignore_index=True)
     names = pd.concat(
         [
             pd.DataFrame(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from atlas.errors import ConfigError
-from atlas.model import HOUSING_STATUSES
+from atlas.model import GRADES, HOUSING_STATUSES, RACES
 
 _MISSING = dataclasses.MISSING
 
@@ -62,6 +62,11 @@ class Housing:
         doc="source code = one of housed, shelter, doubled_up, unsheltered, other_homeless",
         factory=dict,
     )
+    by_year: dict[str, dict[str, str]] = _f(
+        doc='codes that meant something else in one school year: [housing.by_year."2012-13"] '
+        "source code = status; they replace [housing.codes] for that year",
+        factory=dict,
+    )
     priority: list[str] = _f(
         doc="when a student has several homeless statuses in a year, the first in this list wins",
         factory=lambda: ["shelter", "unsheltered", "other_homeless", "doubled_up"],
@@ -73,6 +78,23 @@ class Grades:
     """How the source's grade codes map to PK, K, 1 ... 12."""
 
     codes: dict[str, str] = _f(doc="source code = PK, K or 1 ... 12", factory=dict)
+    by_year: dict[str, dict[str, str]] = _f(
+        doc="codes that meant something else in one school year, as under [housing.by_year]",
+        factory=dict,
+    )
+
+
+@dataclass(frozen=True)
+class Race:
+    """How the source's race and ethnicity codes map to ours (our own need no mapping)."""
+
+    codes: dict[str, str] = _f(
+        doc="source code = one of asian, black, hispanic, white, other", factory=dict
+    )
+    by_year: dict[str, dict[str, str]] = _f(
+        doc="codes that meant something else in one school year, as under [housing.by_year]",
+        factory=dict,
+    )
 
 
 @dataclass(frozen=True)
@@ -138,6 +160,7 @@ class Config:
     layers: list[Layer] = _f(doc="boundary layers; the first is the district layer")
     housing: Housing = _f(doc="housing-status codes", factory=Housing)
     grades: Grades = _f(doc="grade codes", factory=Grades)
+    race: Race = _f(doc="race and ethnicity codes", factory=Race)
     indicators: Indicators = _f(doc="indicator settings", factory=Indicators)
     privacy: Privacy = _f(doc="privacy thresholds", factory=Privacy)
     outputs: Outputs = _f(doc="outputs to write", factory=Outputs)
@@ -229,6 +252,11 @@ def _value(hint: Any, value: Any, key: str, f: Any, unknown: list[str], fname: s
     if origin is dict:
         if not isinstance(value, dict):
             raise ConfigError(f"{fname}: key '{key}' must be a table of name = value")
+        _, inner = typing.get_args(hint)
+        if typing.get_origin(inner) is dict:  # a table of tables, such as by_year
+            return {
+                str(k): _value(inner, v, f"{key}.{k}", f, unknown, fname) for k, v in value.items()
+            }
         return {str(k): _scalar(str, v, f"{key}.{k}", (), fname) for k, v in value.items()}
     return _scalar(hint, value, key, choices, fname)
 
@@ -250,13 +278,21 @@ def _scalar(hint: Any, value: Any, key: str, choices: tuple[str, ...], fname: st
 
 
 def _check(config: Config, fname: str) -> None:
-    """Cross-field checks: housing codes, layer names and parents."""
-    for code, status in config.housing.codes.items():
-        if status not in HOUSING_STATUSES:
-            raise ConfigError(
-                f"{fname}: key 'housing.codes.{code}' is {status!r}; "
-                f"allowed values: {', '.join(HOUSING_STATUSES)}"
-            )
+    """Cross-field checks: codes, layer names and parents."""
+    for section, allowed in (
+        ("housing", HOUSING_STATUSES),
+        ("grades", GRADES),
+        ("race", RACES),
+    ):
+        mapping = getattr(config, section)
+        _check_codes(mapping.codes, allowed, f"{section}.codes", fname)
+        for year, codes in mapping.by_year.items():
+            if not _is_school_year(year):
+                raise ConfigError(
+                    f"{fname}: key '{section}.by_year.{year}' is not a school year; "
+                    f'write it as "2014-15"'
+                )
+            _check_codes(codes, allowed, f'{section}.by_year."{year}"', fname)
     homeless = [s for s in HOUSING_STATUSES if s != "housed"]
     if sorted(config.housing.priority) != sorted(homeless):
         raise ConfigError(
@@ -281,6 +317,24 @@ def _check(config: Config, fname: str) -> None:
             f"{fname}: key 'indicators.rate_precision' is "
             f"{config.indicators.rate_precision}; allowed values: 0, 1, 2, 3"
         )
+
+
+def _check_codes(codes: dict[str, str], allowed: tuple[str, ...], key: str, fname: str) -> None:
+    for code, ours in codes.items():
+        if ours not in allowed:
+            raise ConfigError(
+                f"{fname}: key '{key}.{code}' is {ours!r}; allowed values: {', '.join(allowed)}"
+            )
+
+
+def _is_school_year(text: str) -> bool:
+    return (
+        len(text) == 7
+        and text[:4].isdigit()
+        and text[4] == "-"
+        and text[5:].isdigit()
+        and (int(text[:4]) + 1) % 100 == int(text[5:])
+    )
 
 
 def describe(cls: type = Config, prefix: str = "") -> list[tuple[str, str, Any]]:

@@ -42,19 +42,41 @@ def locate(
     instead of its position (the school's administering district).
     """
     problems: list[Problem] = []
-    pts = points(frame.reset_index(drop=True))
+    out = frame.reset_index(drop=True).copy()
+    lon = out["longitude"].astype(float).to_numpy()
+    lat = out["latitude"].astype(float).to_numpy()
+    known = ~np.isnan(lon) & ~np.isnan(lat)  # a missing or bad value has its message
+    off_earth = known & ~((np.abs(lon) <= 180) & (np.abs(lat) <= 90))  # infinity too
+    if off_earth.any():
+        problems.append(
+            Problem(
+                f"{fname} {row_list(off_earth.nonzero()[0])}",
+                "longitude must be -180 to 180 and latitude -90 to 90 (WGS 84 degrees)",
+                "check these locations (swapped? projected coordinates?)",
+            )
+        )
+    usable = known & ~off_earth
+    district = config.district_layer.name
+    if not usable.any():  # nothing to place: every row already has an error
+        for name in layers:
+            out[name] = None
+        if attribute_layer is not None:
+            out[attribute_layer] = out["district"]
+        return out, problems
+    pts = points(out.loc[usable]).reset_index(drop=True)
+    index = usable.nonzero()[0]
     crs = config.projected_crs or pts.estimate_utm_crs()
     projected = pts.to_crs(crs)
-    out = frame.reset_index(drop=True).copy()
-    district = config.district_layer.name
     lost = np.zeros(len(out), bool)  # outside the district layer: an error already says so
     for name, geo in layers.items():
         polys = geo.frame.loc[geo.frame.geometry.notna(), ["geo_id", "geometry"]].to_crs(crs)
         hit = gpd.sjoin(projected[["geometry"]], polys, how="left", predicate="within")
         # A point on a shared edge can fall in two features; keep the first, deterministically.
         hit = hit[~hit.index.duplicated(keep="first")].sort_index()
-        located = hit["geo_id"].astype(object).where(hit["geo_id"].notna(), None)
-        outside = located.isna().to_numpy()
+        located = pd.Series(None, index=range(len(out)), dtype=object)
+        found = hit["geo_id"].astype(object).where(hit["geo_id"].notna(), None)
+        located.iloc[index] = found.to_numpy()
+        outside = located.isna().to_numpy() & usable
         if name == district:
             lost = outside
         else:

@@ -85,6 +85,7 @@ CONTRACT: dict[str, tuple[Column, ...]] = {
         ("capacity_units", "int"),
         ("longitude", "number"),
         ("latitude", "number"),
+        ("school_year", "year", False),
     ),
     "resources": _cols(
         ("resource_id", "string"),
@@ -92,6 +93,7 @@ CONTRACT: dict[str, tuple[Column, ...]] = {
         ("name", "string"),
         ("longitude", "number"),
         ("latitude", "number"),
+        ("school_year", "year", False),
     ),
 }
 

@@ -159,6 +159,7 @@ class LedgerEntry:
     grade_band: str
     year: str
     shown: str  # the text shown to the reader, for example "12.5%"
+    category: str = ""  # the long table's category (a shelter or resource type), if any
 
 
 @dataclass
@@ -179,6 +180,9 @@ class IndicatorInfo:
     description: str
     bands: tuple[str, ...] = GRADE_BANDS
     groups: tuple[str, ...] | None = None  # None: every group the student-years give
+    #: A count of students (or a rate over students), which the privacy rules protect.
+    #: False for counts of places (shelters, units, resources): published as counted.
+    student_count: bool = True
 
 
 #: Every indicator the pipeline can publish, by stable id. docs/indicators.md explains each.
@@ -314,6 +318,43 @@ INDICATOR_INFO |= {
         PROFILE_GROUPS,
     )
     for race in RACES
+}
+
+
+#: Counts of places, not students, by district (and by type in ``category``).
+PLACE_INDICATORS: tuple[str, ...] = ("shelters", "shelter_capacity", "resources")
+INDICATOR_INFO |= {
+    i.id: i
+    for i in (
+        IndicatorInfo(
+            "shelters",
+            "Shelters",
+            "count",
+            "Shelters located in the area, in all or one type",
+            ("all",),
+            ("all",),
+            student_count=False,
+        ),
+        IndicatorInfo(
+            "shelter_capacity",
+            "Shelter capacity (family units)",
+            "count",
+            "Capacity in family units of the shelters located in the area",
+            ("all",),
+            ("all",),
+            student_count=False,
+        ),
+        IndicatorInfo(
+            "resources",
+            "Community resources",
+            "count",
+            "Community resources (prevention offices, health centres, youth shelters) "
+            "located in the area",
+            ("all",),
+            ("all",),
+            student_count=False,
+        ),
+    )
 }
 
 

@@ -80,6 +80,7 @@ def build_atlas(
         table = protect(
             cells,
             count_indicators=counts,
+            place_counts={i for i, info in INDICATOR_INFO.items() if not info.student_count},
             min_count=config.privacy.min_count,
             min_denominator=config.privacy.min_denominator,
             precision=config.indicators.rate_precision,

@@ -20,7 +20,7 @@ from atlas.config import Config
 from atlas.errors import InputError, Problem
 from atlas.join import locate
 from atlas.load import read_table, row_list, rows_where
-from atlas.model import GRADES, Geography
+from atlas.model import GRADES, RACES, Geography
 
 OUTCOMES = ("graduated", "dropped_out", "still_enrolled", "left_system")
 
@@ -80,25 +80,23 @@ def validate(config: Config, *, strict: bool = False) -> Extract:
             )
             problems += found
     if tables["shelters"] is not None:
-        shelters = tables["shelters"].to_pandas()
-        problems += _unique(shelters, "shelter_id", config.inputs.shelters.path)
-        if config.district_layer.name in layers:
-            shelters, found = locate(
-                shelters,
-                layers,
-                config=config,
-                fname=_name(config.inputs.shelters.path),
-                what="shelters",
-            )
-            problems += found
+        shelters, found = _places(tables["shelters"], "shelters", layers, config)
+        problems += found
     if tables["resources"] is not None:
-        resources = tables["resources"].to_pandas()
+        assert config.inputs.resources is not None
+        resources, found = _places(tables["resources"], "resources", layers, config)
+        problems += found
     if enrollment is not None:
         enrollment, found = _check_enrollment(enrollment, config, schools, shelters)
         problems += found
         fname = _name(config.inputs.enrollment.path)
         problems += checks.enrollment_consistency(enrollment, fname)
         problems += checks.shelter_ids_present(enrollment, fname)
+        years = set(pc.unique(enrollment["school_year"]).to_pylist())
+        for what, frame in (("shelters", shelters), ("resources", resources)):
+            if frame is not None:
+                spec = getattr(config.inputs, what)
+                problems += _years_known(frame, years, _name(spec.path))
     if tables["cohorts"] is not None:
         problems += _check_cohorts(tables["cohorts"], config)
         if enrollment is not None:
@@ -129,15 +127,75 @@ def _name(path: str) -> str:
 
 
 def _unique(frame: pd.DataFrame, column: str, path: str) -> list[Problem]:
-    dup = frame[column].duplicated(keep="first").to_numpy()
+    """Ids listed twice (twice for one school year, when the table has years)."""
+    by_year = "school_year" in frame.columns
+    keys = [column, "school_year"] if by_year else [column]
+    dup = frame.duplicated(subset=keys, keep="first").to_numpy()
     if not dup.any():
         return []
     rows = dup.nonzero()[0]
+    same = " for the same school_year" if by_year else ""
     return [
         Problem(
             f"{_name(path)} {row_list(rows)}",
-            f"{column} repeats an id listed on an earlier row",
-            "keep one row per id",
+            f"{column} repeats an id listed on an earlier row{same}",
+            f"keep one row per id{' and year' if by_year else ''}",
+        )
+    ]
+
+
+#: The id column of each table of places.
+_PLACE_IDS = {"shelters": "shelter_id", "resources": "resource_id"}
+
+
+def _places(
+    table: pa.Table, what: str, layers: dict[str, Geography], config: Config
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Shelters or resources: unique ids, no negative capacity, placed in every layer."""
+    path = getattr(config.inputs, what).path
+    frame = table.to_pandas()
+    problems = _unique(frame, _PLACE_IDS[what], path)
+    kind = f"{what[:-1]}_type"  # shelter_type, resource_type: the long table's category
+    blank = (frame[kind].notna() & (frame[kind].astype(str).str.strip() == "")).to_numpy()
+    if blank.any():
+        problems.append(
+            Problem(
+                f"{_name(path)} {row_list(blank.nonzero()[0])}",
+                f"column '{kind}' is empty",
+                "fill it in, or drop these rows from the extract",
+            )
+        )
+    if "capacity_units" in frame.columns:
+        negative = (frame["capacity_units"] < 0).to_numpy()
+        if negative.any():
+            problems.append(
+                Problem(
+                    f"{_name(path)} {row_list(negative.nonzero()[0])}",
+                    "capacity_units is negative",
+                    "correct the capacity (family units, 0 or more)",
+                )
+            )
+    if config.district_layer.name in layers:
+        frame, found = locate(frame, layers, config=config, fname=_name(path), what=what)
+        problems += found
+    return frame, problems
+
+
+def _years_known(frame: pd.DataFrame, years: set[str], fname: str) -> list[Problem]:
+    """Rows of a table of places dated in a year the enrollment records do not have."""
+    if "school_year" not in frame.columns:
+        return []
+    other = (frame["school_year"].notna() & ~frame["school_year"].isin(years)).to_numpy()
+    if not other.any():
+        return []
+    shown = ", ".join(sorted(set(frame.loc[other, "school_year"]))[:5])
+    return [
+        Problem(
+            f"{fname} {row_list(other.nonzero()[0])}",
+            f"school_year {shown} is not a year of the enrollment records; these rows "
+            "are not counted",
+            "correct the year, or leave these rows out",
+            "warning",
         )
     ]
 
@@ -163,21 +221,42 @@ def _known_districts(
     ]
 
 
-def _map_codes(
-    column: pa.ChunkedArray, mapping: dict[str, str], label: str, where: str, todo: str
-) -> tuple[pa.ChunkedArray, list[Problem]]:
-    """Map source codes to ours through ``mapping``; unknown codes are one problem."""
-    keys = pa.array(list(mapping))
-    index = pc.index_in(column, value_set=keys)
+def _lookup(
+    column: pa.ChunkedArray, mapping: dict[str, str]
+) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+    """(our codes, unknown mask) of ``column`` through ``mapping``."""
+    index = pc.index_in(column, value_set=pa.array(list(mapping), pa.string()))
     unknown = pc.and_(pc.is_valid(column), pc.is_null(index))
-    mapped = pc.take(pa.array(list(mapping.values())), index)
+    return pc.take(pa.array(list(mapping.values()), pa.string()), index), unknown
+
+
+def _map_codes(
+    table: pa.Table,
+    name: str,
+    mapping: dict[str, str],
+    by_year: dict[str, dict[str, str]],
+    where: str,
+    todo: str,
+) -> tuple[pa.ChunkedArray, list[Problem]]:
+    """Map the source codes of column ``name`` to ours: through ``mapping``, and for the
+    rows of a school year in ``by_year`` through that year's codes first. Unknown codes
+    are one problem naming the rows, the codes and the years they appear in."""
+    column = table[name]
+    mapped, unknown = _lookup(column, mapping)
+    for year, codes in by_year.items():
+        in_year = pc.fill_null(pc.equal(table["school_year"], year), False)
+        mapped_y, unknown_y = _lookup(column, mapping | codes)
+        mapped = pc.if_else(in_year, mapped_y, mapped)
+        unknown = pc.if_else(in_year, unknown_y, unknown)
     if not pc.any(unknown).as_py():
         return mapped, []
     rows = rows_where(unknown)
-    codes = sorted(set(pc.filter(column, unknown).unique().to_pylist()))
-    shown = ", ".join(repr(c) for c in codes[:5])
+    codes_found = sorted(set(pc.filter(column, unknown).unique().to_pylist()))
+    shown = ", ".join(repr(c) for c in codes_found[:5])
+    years = sorted(y for y in pc.filter(table["school_year"], unknown).unique().to_pylist() if y)
+    in_years = f" (school year {', '.join(years[:5])})" if by_year and years else ""
     return mapped, [
-        Problem(f"{where} {row_list(rows)}", f"{label} {shown} is not a known code", todo)
+        Problem(f"{where} {row_list(rows)}", f"{name} {shown} is not a known code{in_years}", todo)
     ]
 
 
@@ -190,22 +269,36 @@ def _check_enrollment(
     fname = _name(config.inputs.enrollment.path)
     problems: list[Problem] = []
     housing, found = _map_codes(
-        table["housing_status"],
-        config.housing.codes,
+        table,
         "housing_status",
+        config.housing.codes,
+        config.housing.by_year,
         fname,
         "map it under [housing.codes] in atlas.toml",
     )
     problems += found
     grade_map = {g: g for g in GRADES} | config.grades.codes
     grade, found = _map_codes(
-        table["grade"],
-        grade_map,
+        table,
         "grade",
+        grade_map,
+        config.grades.by_year,
         fname,
         "use PK, K, 1 ... 12, or map it under [grades.codes] in atlas.toml",
     )
     problems += found
+    if "race_ethnicity" in table.column_names:
+        race, found = _map_codes(
+            table,
+            "race_ethnicity",
+            {r: r for r in RACES} | config.race.codes,
+            config.race.by_year,
+            fname,
+            "use asian, black, hispanic, white, other, or map it under [race.codes] in atlas.toml",
+        )
+        problems += found
+        index = table.schema.get_field_index("race_ethnicity")
+        table = table.set_column(index, "race_ethnicity", race)
     table = table.set_column(
         table.schema.get_field_index("housing_status"), "housing_status", housing
     )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from atlas.model import LONG_COLUMNS
+from atlas.model import INDICATOR_INFO, LONG_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -121,9 +121,16 @@ def test_long_table_columns_flags_and_withheld_rows(demo_build):
     for row in rows:
         if row["flag"] == "withheld":
             assert row["numerator"] == row["denominator"] == row["value"] == ""
-        if row["flag"] == "published" and row["numerator"]:
+        students = INDICATOR_INFO[row["indicator"]].student_count
+        if row["flag"] == "published" and row["numerator"] and students:
             n = int(row["numerator"])
             assert n == 0 or n >= 10, row
+    # Shelters, units and resources are places, not students: published as counted.
+    places = [r for r in rows if not INDICATOR_INFO[r["indicator"]].student_count]
+    assert {r["indicator"] for r in places} == {"shelters", "shelter_capacity", "resources"}
+    assert {r["flag"] for r in places} == {"published"}
+    assert any(0 < int(r["value"]) < 10 for r in places)
+    assert "school" not in {r["layer"] for r in places}
     layers = {r["layer"] for r in rows}
     assert layers == {
         "city",

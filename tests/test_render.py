@@ -329,3 +329,9 @@ def test_class_breaks_put_each_value_in_its_class():
     assert classes.ranges() == [(1.0, 3.0), (3.0, 12.0)]
     with pytest.raises(ValueError, match="choose one of"):
         class_breaks([1.0], scheme="no_such_scheme")
+
+
+def test_no_shown_value_gives_no_classes_and_a_legend_of_no_data_alone():
+    # An atlas in which every district's share is withheld (a tiny city) still renders.
+    assert class_breaks([]).ranges() == []
+    assert class_breaks([float("nan")]).colour(None) == NO_DATA

@@ -25,7 +25,7 @@ from atlas.model import INDICATOR_INFO, Rendered
 from atlas.render.format import format_cell
 
 SHOWABLE = {"published", "top_coded", "bottom_coded"}
-_KEY = ["indicator", "layer", "geo_id", "group", "grade_band", "year"]
+_KEY = ["indicator", "layer", "geo_id", "group", "grade_band", "year", "category"]
 
 
 def audit(rendered: Rendered, table: pd.DataFrame, *, config: Config) -> None:
@@ -50,6 +50,8 @@ def _check_table(table: pd.DataFrame, min_count: int) -> list[str]:
     numbers = table[["numerator", "denominator", "value"]].notna().any(axis=1)
     if (withheld & numbers).any():
         failures.append(f"{int((withheld & numbers).sum())} withheld cell(s) carry a number")
+    # Counts of places (shelters, units, resources) are not student counts.
+    table = table[table["indicator"].map(lambda i: INDICATOR_INFO[i].student_count).astype(bool)]
     counts = table["indicator"].map(lambda i: INDICATOR_INFO[i].kind == "count").astype(bool)
     num, den = table["numerator"], table["denominator"]
     small_count = counts & _small(num, min_count)

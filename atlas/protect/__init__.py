@@ -8,7 +8,9 @@ This is the one stage through which every published number passes. The primary r
   ``min_count - 1`` (the rate would reveal that many students on one side);
 * a rate on fewer than ``min_denominator`` students is omitted for reliability (its
   counts still appear where they pass the privacy rule);
-* a rate with no students at all is not applicable.
+* a rate with no students at all is not applicable;
+* counts of places, not students (shelters, their units, community resources), are
+  published as counted.
 
 A withheld cell keeps its row with numerator, denominator, value and category empty.
 """

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import pandas as pd
 
@@ -22,11 +24,16 @@ def protect(
     cells: pd.DataFrame,
     *,
     count_indicators: set[str],
+    place_counts: Collection[str] = (),
     min_count: int,
     min_denominator: int,
     precision: int,
 ) -> pd.DataFrame:
-    """Apply the primary rules to every cell; return the long table (LONG_COLUMNS)."""
+    """Apply the primary rules to every cell; return the long table (LONG_COLUMNS).
+
+    ``place_counts`` are counts of places, not students (shelters, units, resources):
+    published as counted, whatever their size.
+    """
     t = cells.copy()
     num = t["numerator"].astype(float)
     den = t["denominator"].astype(float)
@@ -36,6 +43,7 @@ def protect(
     withheld = (is_count & _small(num, min_count)) | (
         rate & (_small(num, min_count) | _small(den - num, min_count))
     )
+    withheld &= ~t["indicator"].isin(place_counts)
     empty = rate & (den == 0) & ~withheld
     unreliable = rate & ~withheld & ~empty & (den < min_denominator)
 
@@ -54,7 +62,8 @@ def protect(
     t["denominator"] = den.where(~withheld)
     t["value"] = value.where(~withheld)
     t["flag"] = flag
-    t["category"] = ""
+    category = t["category"] if "category" in t.columns else pd.Series("", index=t.index)
+    t["category"] = category.fillna("").where(~withheld, "")
     t["note"] = ""
     t.loc[empty, "note"] = "No students in this group"
     return t[list(LONG_COLUMNS)]

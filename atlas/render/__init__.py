@@ -114,7 +114,7 @@ def _site(
     for page in ctx.districts:
         html = template.render(ctx=ctx, page=page, root="../", locator=locators[page.geo_id])
         out.files[page.path] = html.encode("utf-8")
-        _record(out, page.path, numbers(*page.facts, *page.sections))
+        _record(out, page.path, numbers(*page.facts, *page.sections, *page.places))
     css, _, _ = env.loader.get_source(env, "static/atlas.css")  # type: ignore[union-attr]
     out.files["assets/atlas.css"] = css.encode("utf-8")
     for name, content in leaflet_assets().items():
@@ -135,4 +135,4 @@ def _legend(classes: Classes, precision: int) -> list[tuple[str, str]]:
 
 
 def _record(out: Rendered, where: str, shown: list[tuple[Key, str]]) -> None:
-    out.ledger += [LedgerEntry(where, *key, shown=text) for key, text in shown]
+    out.ledger += [LedgerEntry(where, *key[:6], shown=text, category=key[6]) for key, text in shown]

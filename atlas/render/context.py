@@ -64,7 +64,8 @@ SHORT_LABELS: dict[str, str] = {
     "dropout_4yr": "dropped out",
 }
 _SHOWABLE = {"published", "top_coded", "bottom_coded"}
-Key = tuple[str, str, str, str, str, str]  # indicator, layer, geo_id, group, band, year
+#: indicator, layer, geo_id, group, band, year, category (a shelter or resource type)
+Key = tuple[str, str, str, str, str, str, str]
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,8 @@ class DistrictPage(Page):
     neighbourhoods: str = ""
     #: The print profile's compact tables: outcomes by group, and the comparison.
     print_sections: tuple[Section, ...] = ()
+    #: Shelters and community resources in the district (counts of places).
+    places: tuple[Section, ...] = ()
 
 
 @dataclass
@@ -192,13 +195,13 @@ class _Cells:
         self.year = year
         self.precision = precision
         self._rows: dict[tuple[str, ...], Any] = {
-            (r.indicator, r.layer, r.geo_id, r.group, r.grade_band): r
+            (r.indicator, r.layer, r.geo_id, r.group, r.grade_band, r.category): r
             for r in rows.itertuples(index=False)
         }
 
     def count_ranked(self, indicator: str, layer: str, geo_id: str) -> int | None:
         """How many places a published rank is out of (the rank's denominator)."""
-        row = self._rows.get((indicator, layer, geo_id, "homeless", "all"))
+        row = self._rows.get((indicator, layer, geo_id, "homeless", "all", ""))
         if row is None or row.flag not in _SHOWABLE:
             return None
         return int(row.denominator)
@@ -206,13 +209,23 @@ class _Cells:
     def has(self, indicator: str) -> bool:
         return any(k[0] == indicator for k in self._rows)
 
+    def categories(self, indicator: str) -> list[str]:
+        """The categories (types) an indicator has this year, in order; "" is all."""
+        return sorted({k[5] for k in self._rows if k[0] == indicator and k[5]})
+
     def get(
-        self, indicator: str, layer: str, geo_id: str, group: str, band: str = "all"
+        self,
+        indicator: str,
+        layer: str,
+        geo_id: str,
+        group: str,
+        band: str = "all",
+        category: str = "",
     ) -> tuple[Cell, float | None]:
-        row = self._rows.get((indicator, layer, geo_id, group, band))
+        row = self._rows.get((indicator, layer, geo_id, group, band, category))
         if row is None:
             return Cell(ABSENT[0], "absent"), None
-        key: Key = (indicator, layer, geo_id, group, band, self.year)
+        key: Key = (indicator, layer, geo_id, group, band, self.year, category)
         cell = Cell(format_cell(row, self.precision), row.flag, key)
         return cell, (float(row.value) if cell.shows_number else None)
 
@@ -319,6 +332,42 @@ class _Page:
             ),
         )
 
+    def places_section(self, layer: str, geo_id: str) -> tuple[Section, ...]:
+        """Shelters (number and family units) and community resources here, by type."""
+        shelters = self._cells.get("shelters", layer, geo_id, "all")[0]
+        resources = self._cells.get("resources", layer, geo_id, "all")[0]
+        if shelters.flag == "absent" and resources.flag == "absent":
+            return ()  # no such lists, or a district without geography
+        blank = Cell("", "blank")
+        rows = []
+        if shelters.flag != "absent":
+            for kind in ("", *self._cells.categories("shelters")):
+                rows.append(
+                    Row(
+                        f"Shelters: {kind}" if kind else "Shelters, all types",
+                        tuple(
+                            self._cells.get(i, layer, geo_id, "all", category=kind)[0]
+                            for i in ("shelters", "shelter_capacity")
+                        ),
+                    )
+                )
+        if resources.flag != "absent":
+            for kind in ("", *self._cells.categories("resources")):
+                cell = self._cells.get("resources", layer, geo_id, "all", category=kind)[0]
+                label = kind if kind else "Community resources, all types"
+                rows.append(Row(label, (cell, blank)))
+        return (
+            Section(
+                "places",
+                "Shelters and resources",
+                "Shelters and community resources located here, counted from the shelter "
+                "and resource lists (places, not students); capacity in family units.",
+                ("Number", "Capacity (family units)"),
+                tuple(rows),
+                row_header="Type",
+            ),
+        )
+
     def print_sections(self, places: list[tuple[str, str, str]]) -> tuple[Section, ...]:
         """The print profile: every outcome by group here, then all and homeless
         students here, in the borough and in the city."""
@@ -409,6 +458,7 @@ def build_context(release: ProtectedRelease) -> SiteContext:
         )
         page.sections = on_page.sections(places)
         page.print_sections = on_page.print_sections(places)
+        page.places = on_page.places_section(district_layer, row.geo_id)
         districts.append(page)
         share, share_value = cells.get("share_of_students", district_layer, row.geo_id, "homeless")
         summaries.append(
