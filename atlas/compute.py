@@ -7,8 +7,6 @@ process unprotected: the next stage is ``protect``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import ibis
 import pandas as pd
 import pyarrow.compute as pc
@@ -33,15 +31,6 @@ def school_years(extract: Extract) -> list[str]:
     return sorted(pc.unique(extract.enrollment["school_year"]).to_pylist())
 
 
-@dataclass
-class Computed:
-    """Every cell, unprotected, and the per-school atoms they add up from (for the
-    privacy audit). Neither leaves the process: the next stage is ``protect``."""
-
-    cells: pd.DataFrame
-    atoms: pd.DataFrame
-
-
 def _cohort_cells(
     con: ibis.BaseBackend,
     extract: Extract,
@@ -49,7 +38,7 @@ def _cohort_cells(
     years: list[str],
     school_geo: pd.DataFrame,
     geo_ids: dict[str, list[str]],
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> pd.DataFrame:
     """Graduation and dropout cells of the cohorts whose four years are in the data."""
     assert extract.cohorts is not None
     cohorts = register(
@@ -60,7 +49,7 @@ def _cohort_cells(
     )
     reached = years[HIGH_SCHOOL_YEARS - 1 :]
     if not reached or members.count().to_pyarrow().as_py() == 0:
-        return pd.DataFrame(), pd.DataFrame()
+        return pd.DataFrame()
     return compute_cells(
         members,
         indicators=cohort_indicators.INDICATORS,
@@ -72,11 +61,6 @@ def _cohort_cells(
 
 def compute(config: Config, extract: Extract) -> pd.DataFrame:
     """Every cell with its numerator and denominator, and the geography's name."""
-    return compute_release(config, extract).cells
-
-
-def compute_release(config: Config, extract: Extract) -> Computed:
-    """Every cell with its numerator, denominator and geography name; and the atoms."""
     years = school_years(extract)
     layer_names = [layer.name for layer in config.layers if layer.name in extract.layers]
     school_geo = extract.schools[["school_id", *layer_names]]
@@ -87,13 +71,14 @@ def compute_release(config: Config, extract: Extract) -> Computed:
         sy = student_years(spells, years=years, priority=config.housing.priority)
         sy = con.create_table("student_years", sy, temp=True)
         indicators = active_indicators(config, set(sy.columns))
-        cells, atoms = compute_cells(
+        cells = compute_cells(
             sy, indicators=indicators, years=years, school_geo=school_geo, geo_ids=geo_ids
         )
         if extract.cohorts is not None and extract.cohorts.num_rows:
-            more, more_atoms = _cohort_cells(con, extract, sy, years, school_geo, geo_ids)
-            cells = pd.concat([cells, more], ignore_index=True)
-            atoms = pd.concat([atoms, more_atoms], ignore_index=True)
+            cells = pd.concat(
+                [cells, _cohort_cells(con, extract, sy, years, school_geo, geo_ids)],
+                ignore_index=True,
+            )
     places = place_cells(
         {"shelters": extract.shelters, "resources": extract.resources},
         {name: extract.layers[name] for name in layer_names},
@@ -121,4 +106,4 @@ def compute_release(config: Config, extract: Extract) -> Computed:
         ],
         ignore_index=True,
     )
-    return Computed(cells.merge(names, on=["layer", "geo_id"], how="left"), atoms)
+    return cells.merge(names, on=["layer", "geo_id"], how="left")

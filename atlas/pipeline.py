@@ -21,9 +21,12 @@ from atlas.audit import audit
 from atlas.compute import compute, school_years
 from atlas.config import Config
 from atlas.errors import Problem
-from atlas.model import INDICATOR_INFO, ProtectedRelease, ReleaseMeta
+from atlas.model import INDICATOR_INFO, SCHOOL_LAYER, ProtectedRelease, ReleaseMeta
 from atlas.protect import protect
+from atlas.protect.complement import build_system, complement
+from atlas.protect.primary import primary_withheld
 from atlas.protect.ranks import ranks
+from atlas.protect.report import privacy_report, write_privacy_report
 from atlas.publish import manifest, publish
 from atlas.render import render_release
 from atlas.render.long_csv import PATH as LONG_CSV
@@ -77,13 +80,27 @@ def build_atlas(
         cells = compute(config, extract)
     with stage("protect", "Protecting every cell"):
         counts = {i for i, info in INDICATOR_INFO.items() if info.kind == "count"}
+        places = {i for i, info in INDICATOR_INFO.items() if not info.student_count}
+        primary = primary_withheld(
+            cells, count_indicators=counts, place_counts=places, min_count=config.privacy.min_count
+        )
+        students = ~cells["indicator"].isin(places)
+        system_cells = cells[students].reset_index(drop=True)
+        system = build_system(
+            system_cells, count_indicators=counts - places, parents=_parents(config, extract)
+        )
+        withheld = pd.Series(
+            complement(system, primary[students].to_numpy(), min_count=config.privacy.min_count),
+            index=cells.index[students],
+        )
         table = protect(
             cells,
             count_indicators=counts,
-            place_counts={i for i, info in INDICATOR_INFO.items() if not info.student_count},
+            place_counts=places,
             min_count=config.privacy.min_count,
             min_denominator=config.privacy.min_denominator,
             precision=config.indicators.rate_precision,
+            complements=withheld,
         )
         table = pd.concat(
             [table, ranks(table, extract.layers[config.district_layer.name])],
@@ -105,8 +122,18 @@ def build_atlas(
             templates=config.path("templates"),
         )
         rendered.files[LONG_CSV] = long_csv(table, precision=config.indicators.rate_precision)
-    with stage("audit", "Auditing every number shown"):
-        audit(rendered, table, config=config)
+    with stage("audit", "Auditing every number shown, and what it reveals"):
+        privacy = privacy_report(cells, table, primary, withheld)
+        try:
+            audit(
+                rendered,
+                table,
+                config=config,
+                system=(system, system_cells),
+                report=privacy,
+            )
+        finally:
+            write_privacy_report(privacy, config.path(config.reports))
     with stage("publish", f"Publishing to {target}"):
         rendered.files["manifest.json"] = manifest(
             config, rule_pack=config.indicators.chronic_absence
@@ -115,6 +142,20 @@ def build_atlas(
     result.files = len(rendered.files)
     _write_report(result, extract)
     return result
+
+
+def _parents(config: Config, extract: Extract) -> dict[str, pd.Series]:
+    """Each nested layer's parent ids by geo_id (the Series named by the parent layer);
+    schools' by their district."""
+    parents = {}
+    for name, geo in extract.layers.items():
+        if geo.parent:
+            series = geo.frame.set_index("geo_id")["parent_id"].dropna()
+            parents[name] = series.rename(geo.parent)
+    district = config.district_layer.name
+    schools = extract.schools.set_index("school_id")[district].dropna().astype(str)
+    parents[SCHOOL_LAYER] = schools.rename(district)
+    return parents
 
 
 def _meta(config: Config) -> ReleaseMeta:

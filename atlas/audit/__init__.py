@@ -8,36 +8,88 @@ The audit plays the attacker against what would be published:
   shown, and reads exactly as the formatter writes that cell; in HTML files the text is
   really there.
 
-Complementary suppression and the full attack on differences come with later issues.
+* the attacker's linear programs (:mod:`atlas.audit.linear`): no withheld count can be
+  narrowed to an interval under ``min_count`` wide from everything published.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import html
+import time
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from atlas.audit.equations import Narrow, attack_equations
 from atlas.config import Config
 from atlas.errors import ProtectionError
 from atlas.model import INDICATOR_INFO, Rendered
+from atlas.protect.complement import System
 from atlas.render.format import format_cell
 
 SHOWABLE = {"published", "top_coded", "bottom_coded"}
 _KEY = ["indicator", "layer", "geo_id", "group", "grade_band", "year", "category"]
 
 
-def audit(rendered: Rendered, table: pd.DataFrame, *, config: Config) -> None:
-    """Raise :class:`ProtectionError` listing what would leak; return when nothing does."""
+def audit(
+    rendered: Rendered,
+    table: pd.DataFrame,
+    *,
+    config: Config,
+    system: tuple[System, pd.DataFrame] | None = None,
+    report: dict[str, Any] | None = None,
+) -> None:
+    """Raise :class:`ProtectionError` listing what would leak; return when nothing does.
+
+    With ``system`` (the equations between the cells' quantities, and those cells) it
+    also plays the attacker (:func:`atlas.audit.equations.attack_equations`) against
+    what ``table`` withholds, and records the result in ``report["audit"]``.
+    """
     failures = _check_table(table, config.privacy.min_count)
     failures += _check_ledger(rendered, table, config.indicators.rate_precision)
+    if system is not None:
+        start = time.perf_counter()
+        equations, cells = system
+        on = _KEY[:-1]  # student cells have no category
+        flags = cells[on].merge(table[[*on, "flag"]], on=on, how="left")["flag"]
+        withheld = (flags == "withheld").to_numpy()
+        result = attack_equations(equations, withheld, config.privacy.min_count)
+        exposed = [_describe(equations, n) for n in result.narrow]
+        if report is not None:
+            report["audit"] = {
+                "passed": not exposed and not failures,
+                "min_count": config.privacy.min_count,
+                "targets": result.targets,
+                "by_equation_only": result.unproven,
+                "programs": result.programs,
+                "blocks_solved": result.blocks,
+                "seconds": round(time.perf_counter() - start, 1),
+                "exposures": exposed,
+            }
+        failures += exposed
     if failures:
         shown = "\n".join(f"  - {f}" for f in failures[:20])
         more = f"\n  ... and {len(failures) - 20} more" if len(failures) > 20 else ""
         raise ProtectionError(
             f"protection could not be proven; nothing was published:\n{shown}{more}"
         )
+
+
+def _describe(system: System, narrow: Narrow) -> str:
+    """Which withheld count is at risk, and the interval it can be narrowed to."""
+    q = system.quantities.iloc[narrow.quantity]
+    what = {"n": "students", "yes": "numerator", "no": "denominator minus numerator"}
+    return (
+        f"withheld {q['family']} ({what.get(q['measure'], q['measure'])}) for "
+        f"{q['group']}, {q['grade_band']} grades, {q['layer']} {q['geo_id']}, {q['year']}: "
+        + (
+            f"recoverable from published numbers to between {narrow.low:g} and {narrow.high:g}"
+            if narrow.low == narrow.low
+            else "one published equation narrows it to fewer than the threshold"
+        )
+    )
 
 
 def _small(x: pd.Series, min_count: int) -> pd.Series:

@@ -18,7 +18,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from atlas.groups import HISTORY_YEARS, atom_of, group_predicates
+from atlas.groups import HISTORY_YEARS, group_predicates
 from atlas.indicators import Indicator
 from atlas.model import CITY_LAYER, HOMELESS_TYPES, INDICATOR_INFO, SCHOOL_LAYER
 
@@ -46,12 +46,8 @@ def compute_cells(
     years: Sequence[str],
     school_geo: pd.DataFrame,
     geo_ids: dict[str, list[str]],
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """All cells, unprotected, and the atoms they add up from.
-
-    ``school_geo`` maps school_id to each layer's geo_id. The atoms (:func:`_atoms`) are
-    what the privacy audit perturbs; they are never published.
-    """
+) -> pd.DataFrame:
+    """All cells, unprotected. ``school_geo`` maps school_id to each layer's geo_id."""
     kinds = _kinds(sy, indicators)
     per_school = _school_sums(kinds, indicators).to_pyarrow().to_pandas()
     located = per_school.merge(school_geo, on="school_id", how="left")
@@ -75,7 +71,7 @@ def compute_cells(
             frames.append(frame)
     wide = pd.concat(frames, ignore_index=True)
     ids = {CITY_LAYER: [CITY_LAYER], **geo_ids}
-    return _long(wide, indicators, years, ids), _atoms(kinds)
+    return _long(wide, indicators, years, ids)
 
 
 _KEYS = ["school_year", "school_id", "grade_band"]
@@ -83,8 +79,8 @@ _KEYS = ["school_year", "school_id", "grade_band"]
 
 def _kinds(sy: ir.Table, indicators: Sequence[Indicator]) -> ir.Table:
     """Per school, year, band and the columns that decide group membership: each
-    indicator's population (``p__id``) and events (``e__id``). Materialized, as both
-    the cells and the atoms are summed from it."""
+    indicator's population (``p__id``) and events (``e__id``). Materialized: the wide
+    sums run over it."""
     deciding = [c for c in _GROUP_COLUMNS if c in sy.columns]
     counts = {}
     for ind in indicators:
@@ -95,14 +91,6 @@ def _kinds(sy: ir.Table, indicators: Sequence[Indicator]) -> ir.Table:
             counts[f"e{_SEP}{ind.id}"] = hit.cast("int64").sum()
     kinds = sy.group_by([*_KEYS, *deciding]).aggregate(**counts)
     return sy.get_backend().create_table(ibis.util.gen_name("kinds"), kinds, temp=True)
-
-
-def _atoms(kinds: ir.Table) -> pd.DataFrame:
-    """Per school, year, band and atom (:func:`atlas.groups.atom_of`): each indicator's
-    population and events, columns ``p__id`` and ``e__id``."""
-    sums = {c: kinds[c].sum() for c in kinds.columns if c[:3] in (f"p{_SEP}", f"e{_SEP}")}
-    atoms = kinds.mutate(atom=atom_of(kinds)).group_by([*_KEYS, "atom"]).aggregate(**sums)
-    return atoms.to_pyarrow().to_pandas().rename(columns={"school_year": "year"})
 
 
 def _school_sums(kinds: ir.Table, indicators: Sequence[Indicator]) -> ir.Table:

@@ -57,45 +57,51 @@ _Q = ["family", "measure", *_PLACE]
 
 
 def complement(
-    cells: pd.DataFrame,
-    secret: pd.Series,
-    *,
-    count_indicators: set[str],
-    parents: dict[str, pd.Series],
-    min_count: int,
-    max_rounds: int = 200,
-) -> pd.Series:
-    """Which cells to withhold: the primary ones (``secret``) and their complements.
+    system: System, secret: np.ndarray, *, min_count: int, max_rounds: int = 200
+) -> np.ndarray:
+    """Which cells to withhold (by position in the cells ``system`` was built from):
+    the primary ones (``secret``) and their complements."""
+    secret = np.asarray(secret, dtype=bool)
+    system.min_count = min_count
+    shown = system.shown
+    system.hide(shown.loc[shown["secret"].to_numpy() & secret[shown["cell"]], "q"])
+    for _ in range(max_rounds):
+        if not system.round():
+            break
+    withheld = np.zeros(system.n_cells, dtype=bool)
+    withheld[system.withheld_cells()] = True
+    return withheld | secret
 
-    ``cells`` are the unprotected cells (index aligned with ``secret``); ``parents``
-    maps a layer to a Series of its geographies' parent ids, indexed by geo_id (the
-    school layer's parents are school districts).
-    """
+
+def build_system(
+    cells: pd.DataFrame, *, count_indicators: set[str], parents: dict[str, pd.Series]
+) -> System:
+    """The quantities that ``cells`` show (cells numbered by position) and the
+    equations a reader knows between them."""
     cells = cells.reset_index(drop=True)
-    secret = pd.Series(np.asarray(secret, dtype=bool))
     shown = _shown_quantities(cells, count_indicators)
     quantities = shown.drop_duplicates(_Q).reset_index(drop=True)[[*_Q, "value"]]
     quantities["q"] = np.arange(len(quantities))
     shown = shown.merge(quantities[[*_Q, "q"]], on=_Q)
     eqs = _equations(quantities, count_indicators, parents)
-    system = _System(quantities, shown, eqs, min_count)
-    system.hide(shown.loc[shown["secret"] & secret.to_numpy()[shown["cell"]], "q"])
-    for _ in range(max_rounds):
-        if not system.round():
-            break
-    withheld = np.zeros(len(cells), dtype=bool)
-    withheld[system.withheld_cells()] = True
-    return pd.Series(withheld) | secret
+    return System(quantities, shown, eqs, n_cells=len(cells))
 
 
-class _System:
-    """Quantities, the cells that show them and the equations that tie them."""
+class System:
+    """Quantities, the cells that show them and the equations that tie them.
+
+    Quantities ``0 .. n-1`` are shown by cells; those from ``n`` on are the equations'
+    unpublished rests. ``eq``, ``q`` and ``coef`` list the equations' terms; every
+    equation sums to zero over the true ``value`` times ``coef``.
+    """
+
+    min_count = 10
 
     def __init__(
-        self, quantities: pd.DataFrame, shown: pd.DataFrame, eqs: pd.DataFrame, min_count: int
+        self, quantities: pd.DataFrame, shown: pd.DataFrame, eqs: pd.DataFrame, n_cells: int
     ) -> None:
-        n_rest = int(eqs["rest"].notna().sum())
-        self.value = np.concatenate([quantities["value"].to_numpy(float), np.zeros(n_rest)])
+        self.quantities = quantities
+        self.shown = shown
         self.n = len(quantities)
         # An equation's unpublished rest is a quantity of its own, hidden for good.
         rest = eqs.loc[eqs["rest"].notna()].drop_duplicates("eq")
@@ -106,15 +112,13 @@ class _System:
         self.eq = np.concatenate([eqs["eq"].to_numpy(), rest["eq"].to_numpy()])
         self.q = np.concatenate([eqs["q"].to_numpy(), rest_q])
         self.coef = np.concatenate([eqs["coef"].to_numpy(), -np.sign(rest["rest"].to_numpy())])
-        del n_rest
         self.hidden = np.zeros(len(self.value), dtype=bool)
         self.hidden[self.n :] = True
         self.cell = shown["cell"].to_numpy()
         self.cell_q = shown["q"].to_numpy()
-        self.n_cells = int(self.cell.max()) + 1 if len(self.cell) else 0
+        self.n_cells = n_cells
         refs = np.bincount(self.cell_q, minlength=len(self.value))
         self.cost = self.value * np.maximum(refs, 1)
-        self.min_count = min_count
 
     def withheld_cells(self) -> np.ndarray:
         bad = np.zeros(self.n_cells, dtype=bool)

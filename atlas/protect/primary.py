@@ -20,6 +20,24 @@ def round_half_up(x: pd.Series, digits: int) -> pd.Series:
     return np.floor(x * scale + 0.5 + 1e-9) / scale
 
 
+def primary_withheld(
+    cells: pd.DataFrame,
+    *,
+    count_indicators: Collection[str],
+    place_counts: Collection[str] = (),
+    min_count: int,
+) -> pd.Series:
+    """The cells the primary rule withholds: 1 to ``min_count - 1`` students counted, or
+    on either side of a rate."""
+    num = cells["numerator"].astype(float)
+    den = cells["denominator"].astype(float)
+    is_count = cells["indicator"].isin(count_indicators)
+    withheld = (is_count & _small(num, min_count)) | (
+        ~is_count & (_small(num, min_count) | _small(den - num, min_count))
+    )
+    return withheld & ~cells["indicator"].isin(place_counts)
+
+
 def protect(
     cells: pd.DataFrame,
     *,
@@ -28,8 +46,10 @@ def protect(
     min_count: int,
     min_denominator: int,
     precision: int,
+    complements: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Apply the primary rules to every cell; return the long table (LONG_COLUMNS).
+    """Apply the primary rules to every cell, withhold the ``complements`` too (a
+    boolean Series aligned with ``cells``); return the long table (LONG_COLUMNS).
 
     ``place_counts`` are counts of places, not students (shelters, units, resources):
     published as counted, whatever their size.
@@ -37,13 +57,13 @@ def protect(
     t = cells.copy()
     num = t["numerator"].astype(float)
     den = t["denominator"].astype(float)
-    is_count = t["indicator"].isin(count_indicators)
-    rate = ~is_count
-
-    withheld = (is_count & _small(num, min_count)) | (
-        rate & (_small(num, min_count) | _small(den - num, min_count))
+    rate = ~t["indicator"].isin(count_indicators)
+    is_count = ~rate
+    withheld = primary_withheld(
+        t, count_indicators=count_indicators, place_counts=place_counts, min_count=min_count
     )
-    withheld &= ~t["indicator"].isin(place_counts)
+    if complements is not None:
+        withheld |= complements.reindex(t.index, fill_value=False)
     empty = rate & (den == 0) & ~withheld
     unreliable = rate & ~withheld & ~empty & (den < min_denominator)
 

@@ -1,0 +1,183 @@
+"""The attacker's linear programs over the release's equations.
+
+The suppressor (:mod:`atlas.protect.complement`) checks one equation at a time; a
+reader can combine them all. This audit takes every equation a reader knows (the same
+system of quantities, :func:`atlas.protect.complement.build_system`), fixes what the
+release publishes, and for every withheld count solves its minimum and maximum by
+linear programming (HiGHS) over everything else, with every count at least zero.
+
+The unknowns split into independent blocks (connected by no equation), each solved
+on its own. Within a block, each solution found also widens the intervals of the
+other counts, so most need no program of their own. A count passes when its interval
+is at least ``min_count`` wide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from atlas.protect.complement import System
+
+
+@dataclass(frozen=True)
+class Narrow:
+    """A withheld quantity the equations pin to an interval under ``min_count`` wide."""
+
+    quantity: int
+    low: float  # the interval, as values
+    high: float
+
+
+@dataclass
+class EquationAttack:
+    narrow: list[Narrow]
+    blocks: int  # blocks solved by linear programming
+    targets: int  # withheld quantities
+    programs: int  # linear programs solved
+    unproven: int = 0  # withheld quantities in blocks too large to solve, by equation only
+
+
+#: Blocks with more unknowns than this are checked equation by equation only.
+MAX_BLOCK = 3000
+
+
+def attack_equations(
+    system: System, withheld: np.ndarray, min_count: int, max_block: int = MAX_BLOCK
+) -> EquationAttack:
+    """Solve every withheld quantity's interval; ``withheld`` flags the cells.
+
+    Blocks larger than ``max_block`` unknowns are not solved: each of their equations
+    is checked on its own (no equation may hold a single unknown, nor unknowns all on
+    one side that add up to fewer than ``min_count``), and their withheld quantities
+    are counted in ``unproven``.
+    """
+    n_all = len(system.value)
+    visible = np.zeros(n_all, dtype=bool)
+    np.logical_or.at(visible, system.cell_q, ~withheld[system.cell])
+    unknown = ~visible
+    unknown[system.n :] = True
+    shown_by_cell = np.zeros(n_all, dtype=bool)
+    shown_by_cell[system.cell_q] = True
+    # A withheld true zero counts no student: there is no one to protect in it.
+    target = unknown & shown_by_cell & (system.value > 0)
+    # Equations restricted to the unknowns.
+    keep = unknown[system.q]
+    eq, q, coef = system.eq[keep], system.q[keep], system.coef[keep]
+    cols = np.flatnonzero(unknown)
+    col_of = np.full(n_all, -1)
+    col_of[cols] = np.arange(len(cols))
+    eq_ids, eq_rows = np.unique(eq, return_inverse=True)
+    matrix = sparse.csr_matrix((coef, (eq_rows, col_of[q])), shape=(len(eq_ids), len(cols)))
+    # Blocks: unknowns linked through some equation.
+    link = sparse.bmat([[None, matrix], [matrix.T, None]]).tocsr()
+    n_blocks, label = connected_components(link, directed=False)
+    col_label = label[len(eq_ids) :]
+    row_label = label[: len(eq_ids)]
+    value = system.value[cols]
+    is_target = target[cols]
+    result = EquationAttack([], 0, int(is_target.sum()), 0)
+    pinned = _single_equations(matrix, value, min_count)
+    order = np.argsort(col_label, kind="stable")
+    bounds = np.searchsorted(col_label[order], np.arange(n_blocks + 1))
+    row_order = np.argsort(row_label, kind="stable")
+    row_bounds = np.searchsorted(row_label[row_order], np.arange(n_blocks + 1))
+    # Rows and columns sorted by block, so that each block is one contiguous slice.
+    sorted_matrix = matrix[row_order][:, order].tocsr()
+    for b in range(n_blocks):
+        block_cols = order[bounds[b] : bounds[b + 1]]
+        if not is_target[block_cols].any():
+            continue
+        if len(block_cols) > max_block:
+            result.unproven += int(is_target[block_cols].sum())
+            for c in block_cols[is_target[block_cols] & pinned[block_cols]]:
+                result.narrow.append(Narrow(int(cols[c]), float("nan"), float("nan")))
+            continue
+        result.blocks += 1
+        rows = sorted_matrix[row_bounds[b] : row_bounds[b + 1]]
+        sub = rows[:, bounds[b] : bounds[b + 1]]
+        low, high, programs = _intervals(sub, value[block_cols], is_target[block_cols], min_count)
+        result.programs += programs
+        for i in np.flatnonzero(is_target[block_cols] & (high - low < min_count - 1e-6)):
+            c = block_cols[i]
+            result.narrow.append(
+                Narrow(int(cols[c]), float(value[c] + low[i]), float(value[c] + high[i]))
+            )
+    return result
+
+
+def _single_equations(matrix: sparse.csr_matrix, value: np.ndarray, min_count: int) -> np.ndarray:
+    """Unknowns that one equation alone gives away, or pins within fewer than
+    ``min_count`` values."""
+    coo = matrix.tocoo()
+    rows, cols, coef = coo.row, coo.col, coo.data
+    n_rows = matrix.shape[0]
+    count = np.bincount(rows, minlength=n_rows)
+    pos = np.bincount(rows, weights=coef > 0, minlength=n_rows)
+    total = np.bincount(rows, weights=value[cols], minlength=n_rows)
+    one_side = (pos == 0) | (pos == count)
+    bad = (count == 1) | (one_side & (total < min_count))
+    out = np.zeros(matrix.shape[1], dtype=bool)
+    out[cols[bad[rows]]] = True
+    return out
+
+
+def _intervals(
+    a: sparse.csr_matrix, value: np.ndarray, targets: np.ndarray, min_count: int
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Each unknown's change interval found around its true value (0 = the truth)."""
+    n = a.shape[1]
+    low = np.zeros(n)
+    high = np.zeros(n)
+    if a.shape[0] == 0:  # no equation holds it: it may be anything from 0 up
+        return -value, np.full(n, np.inf), 0
+    if n == 1:  # one unknown in an equation: the equation gives it away
+        return low, high, 0
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    lp = highspy.HighsLp()
+    csc = a.tocsc()
+    lp.num_col_, lp.num_row_ = n, a.shape[0]
+    lp.col_cost_ = np.zeros(n)
+    # Moves of a withheld count are capped at min_count each way: a wider interval is
+    # not needed, and the capped programs are bounded and quick.
+    lp.col_lower_ = np.where(targets, np.maximum(-value, -min_count), -value).astype(float)
+    lp.col_upper_ = np.where(targets, float(min_count), highspy.kHighsInf)
+    lp.row_lower_ = np.zeros(a.shape[0])
+    lp.row_upper_ = np.zeros(a.shape[0])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = csc.indptr
+    lp.a_matrix_.index_ = csc.indices
+    lp.a_matrix_.value_ = csc.data.astype(float)
+    h.passModel(lp)
+    idx = np.arange(n, dtype=np.int32)
+    programs = 0
+
+    def solve(cost: np.ndarray) -> None:
+        nonlocal programs
+        h.changeColsCost(n, idx, cost)
+        h.run()
+        programs += 1
+        status = h.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"the attacker's program ended as {status}")
+        x = np.asarray(h.getSolution().col_value)
+        np.minimum(low, x, out=low)
+        np.maximum(high, x, out=high)
+
+    # All withheld counts up at once, then all down: most intervals open here.
+    solve(-targets.astype(float))
+    solve(targets.astype(float))
+    cost = np.zeros(n)
+    for i in np.flatnonzero(targets):
+        for sense in (-1.0, 1.0):  # maximize, then minimize
+            if high[i] - low[i] >= min_count:
+                break
+            cost[:] = 0.0
+            cost[i] = sense
+            solve(cost)
+    return low, high, programs

@@ -1,0 +1,112 @@
+"""The internal privacy report: ``reports/privacy.json`` and ``reports/privacy.html``.
+
+It lives in the project's reports folder, never in ``build/``: it tells which cells the
+primary rule withheld, which a reader of the release must not learn. It gives cells
+withheld by reason, what protection costs each housing group (cells and students
+whose numbers are hidden, per indicator and layer), and the audit's result.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+
+from atlas.model import GROUP_LABELS
+
+REASONS = ("privacy", "complement", "reliability")
+
+
+def privacy_report(
+    cells: pd.DataFrame, table: pd.DataFrame, primary: pd.Series, withheld: pd.Series
+) -> dict[str, Any]:
+    """Counts of withheld cells by reason and the students behind them, per group."""
+    frame = cells[["indicator", "layer", "group"]].copy()
+    complement = withheld.reindex(cells.index, fill_value=False) & ~primary
+    frame["reason"] = None
+    frame.loc[primary, "reason"] = "privacy"
+    frame.loc[complement, "reason"] = "complement"
+    keys = ["year", "layer", "geo_id", "group", "grade_band", "indicator"]
+    omitted = (
+        cells[keys]
+        .merge(
+            table.loc[table["flag"] == "omitted_reliability", keys].assign(_o=True),
+            on=keys,
+            how="left",
+        )["_o"]
+        .fillna(False)
+        .to_numpy(bool)
+    )
+    frame.loc[omitted & frame["reason"].isna().to_numpy(), "reason"] = "reliability"
+    # Students whose number is hidden: a count's students, a rate's denominator.
+    den = cells["denominator"].astype(float)
+    frame["students"] = den.where(den.notna(), cells["numerator"].astype(float)).fillna(0)
+    hidden = frame[frame["reason"].isin(["privacy", "complement"])]
+    by_group = (
+        frame.assign(hidden=frame["reason"].isin(["privacy", "complement"]))
+        .groupby("group")
+        .agg(cells=("hidden", "size"), withheld=("hidden", "sum"))
+    )
+    by_group["share_withheld"] = (by_group["withheld"] / by_group["cells"]).round(4)
+    detail = (
+        hidden.groupby(["group", "indicator", "layer", "reason"])
+        .agg(cells=("students", "size"), students=("students", "sum"))
+        .reset_index()
+    )
+    return {
+        "cells": int(len(cells)),
+        "withheld_by_reason": {r: int((frame["reason"] == r).sum()) for r in REASONS},
+        "by_group": [
+            {"group": g, "label": GROUP_LABELS.get(str(g), str(g)), **_plain(row)}
+            for g, row in by_group.iterrows()
+        ],
+        "hidden": [_plain(r) for _, r in detail.iterrows()],
+        "audit": {},
+    }
+
+
+def _plain(row: pd.Series) -> dict[str, Any]:
+    return {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+
+
+_HTML = jinja2.Template(
+    """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Privacy report (internal)</title>
+<style>body{font:15px/1.4 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
+table{border-collapse:collapse}
+td,th{border-bottom:1px solid #ccc;padding:.2rem .6rem;text-align:right}
+td:first-child,th:first-child{text-align:left}.fail{color:#a00}</style></head><body>
+<h1>Privacy report</h1>
+<p><strong>Internal: do not publish.</strong> It says which cells the primary rule withheld.</p>
+<h2>Audit</h2>
+{% if report.audit.passed %}<p>Passed: every withheld count's feasible interval is at least
+{{ report.audit.min_count }} students wide ({{ report.audit.targets }} counts in
+{{ report.audit.blocks }} blocks, {{ report.audit.seconds }} s).</p>
+{% else %}<p class="fail">Failed: {{ report.audit.exposures|length }} withheld count(s) can be
+narrowed too far. Nothing was published.</p>
+<ul>{% for e in report.audit.exposures[:500] %}<li>{{ e }}</li>{% endfor %}</ul>{% endif %}
+<h2>Cells withheld, by reason</h2>
+<table><tr><th>Reason</th><th>Cells</th></tr>
+{% for r, n in report.withheld_by_reason.items() %}
+<tr><td>{{ r }}</td><td>{{ n }}</td></tr>{% endfor %}
+<tr><td>of all cells</td><td>{{ report.cells }}</td></tr></table>
+<h2>What protection costs each housing group</h2>
+<table><tr><th>Group</th><th>Cells</th><th>Withheld</th><th>Share</th></tr>
+{% for g in report.by_group %}
+<tr><td>{{ g.label }}</td><td>{{ g.cells }}</td><td>{{ g.withheld }}</td>
+<td>{{ "%.1f"|format(100 * g.share_withheld) }}%</td></tr>{% endfor %}</table>
+<p>Students whose numbers are hidden, per group, indicator, layer and reason, are in
+<code>privacy.json</code> (<code>hidden</code>).</p>
+</body></html>
+""",
+    autoescape=True,
+)
+
+
+def write_privacy_report(report: dict[str, Any], folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "privacy.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    (folder / "privacy.html").write_text(_HTML.render(report=report), encoding="utf-8")

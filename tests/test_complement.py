@@ -1,0 +1,146 @@
+"""Complementary suppression and the attacker's equations, on hand-made releases.
+
+Each case is a leak a reader with a calculator could exploit when only the primary
+rule applies. For each: the attacker recovers the small cell from the primary-only
+release (the interval worked out by hand), and finds nothing once the complements are
+withheld; the complement chosen is the cheapest, as reasoned in the test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from atlas.audit.equations import attack_equations
+from atlas.protect.complement import build_system, complement
+from atlas.protect.primary import primary_withheld
+
+COUNTS = {"students"}
+YEAR = "2014-15"
+#: The other homeless types, published as true zeros.
+NONE = {"unsheltered": 0, "other_homeless": 0}
+
+
+def _cells(rows):
+    """rows: (indicator, layer, geo_id, group, band, numerator, denominator)."""
+    return pd.DataFrame(
+        [
+            {
+                "year": YEAR,
+                "layer": layer,
+                "geo_id": geo,
+                "group": group,
+                "grade_band": band,
+                "indicator": ind,
+                "numerator": float(n),
+                "denominator": float(d) if d is not None else np.nan,
+            }
+            for ind, layer, geo, group, band, n, d in rows
+        ]
+    )
+
+
+def _run(cells, parents=None):
+    parents = parents or {}
+    secret = primary_withheld(cells, count_indicators=COUNTS, min_count=10).to_numpy()
+    system = build_system(cells, count_indicators=COUNTS, parents=parents)
+    before = attack_equations(system, secret, 10)
+    withheld = complement(
+        build_system(cells, count_indicators=COUNTS, parents=parents), secret, min_count=10
+    )
+    after = attack_equations(system, withheld, 10)
+    return secret, withheld, before, after, system
+
+
+def _named(system, narrow):
+    q = system.quantities.iloc[narrow.quantity]
+    return (q["layer"], q["geo_id"], q["group"], q["grade_band"], narrow.low, narrow.high)
+
+
+def _students(layer, geo, counts, band="all"):
+    return [("students", layer, geo, g, band, n, None) for g, n in counts.items()]
+
+
+def test_one_withheld_group_is_recovered_by_subtraction_until_a_complement_hides():
+    # City: all 140 = homeless 40 + housed 100; homeless 40 = shelter 4 + doubled up 36
+    # (+ 0 unsheltered + 0 other).
+    cells = _cells(
+        _students(
+            "city",
+            "city",
+            {"all": 140, "homeless": 40, "housed": 100, "shelter": 4, "doubled_up": 36, **NONE},
+        )
+    )
+    secret, withheld, before, after, system = _run(cells)
+    # homeless - doubled up = 4: the attacker pins the shelter count exactly.
+    assert [_named(system, n) for n in before.narrow] == [
+        ("city", "city", "shelter", "all", 4.0, 4.0)
+    ]
+    # The cheapest complement in that equation is doubled up (36 students); the
+    # homeless total (40) would cost more and is a denominator of nothing here.
+    hidden = set(cells.loc[withheld, "group"])
+    assert hidden == {"shelter", "doubled_up"}
+    assert after.narrow == []
+
+
+def test_a_withheld_district_is_recovered_from_its_borough_until_a_complement_hides():
+    # Borough B = districts 1 (3 students), 2 (50) and 3 (60); the city = borough.
+    rows = _students("borough", "B", {"all": 113})
+    rows += _students("city", "city", {"all": 113})
+    for geo, n in (("1", 3), ("2", 50), ("3", 60)):
+        rows += _students("district", geo, {"all": n})
+    cells = _cells(rows)
+    parents = {"district": pd.Series({"1": "B", "2": "B", "3": "B"}, name="borough")}
+    secret, withheld, before, after, system = _run(cells, parents)
+    assert ("district", "1", "all", "all", 3.0, 3.0) in [_named(system, n) for n in before.narrow]
+    # District 2 (50 students) is the cheapest other member of B = 1 + 2 + 3.
+    assert set(cells.loc[withheld, "geo_id"]) == {"1", "2"}
+    assert after.narrow == []
+
+
+def test_two_withheld_cells_that_add_up_to_fewer_than_ten_are_not_enough():
+    # all 200 = homeless 7 + housed 193; homeless 7 = shelter 3 + doubled up 4.
+    cells = _cells(
+        _students(
+            "city",
+            "city",
+            {"all": 200, "homeless": 7, "housed": 193, "shelter": 3, "doubled_up": 4, **NONE},
+        )
+    )
+    secret, withheld, before, after, system = _run(cells)
+    # Primary hides homeless, shelter and doubled up; all - housed gives homeless = 7,
+    # and shelter + doubled up = 7 then bounds each within 0..7, fewer than 10 values.
+    assert {n[2] for n in (_named(system, x) for x in before.narrow)} >= {"homeless"}
+    # The only way out is to hide housed (193) or all (200): housed is cheaper.
+    assert set(cells.loc[withheld, "group"]) == {"homeless", "shelter", "doubled_up", "housed"}
+    assert after.narrow == []
+
+
+def test_a_rate_without_pre_k_gives_away_a_small_pre_k_count_through_its_denominator():
+    # Students: all grades 120 = pre-K 5 + elementary 115. A K-12 rate (suspension) has
+    # denominator 115 in all grades: 120 - 115 = 5 pre-K students.
+    rows = _students("city", "city", {"all": 120})
+    rows += _students("city", "city", {"all": 5}, band="pre_k")
+    rows += _students("city", "city", {"all": 115}, band="elementary")
+    rows += [
+        ("suspension", "city", "city", "all", "all", 20, 115),
+        ("suspension", "city", "city", "all", "elementary", 20, 115),
+    ]
+    cells = _cells(rows)
+    secret, withheld, before, after, system = _run(cells)
+    assert ("city", "city", "all", "pre_k", 5.0, 5.0) in [_named(system, n) for n in before.narrow]
+    assert after.narrow == []
+    # Hiding the pre-K count alone is not enough: something tied to it goes too.
+    assert withheld.sum() >= 2
+
+
+def test_the_same_input_gives_the_same_pattern():
+    cells = _cells(
+        _students(
+            "city",
+            "city",
+            {"all": 140, "homeless": 40, "housed": 100, "shelter": 4, "doubled_up": 36, **NONE},
+        )
+    )
+    runs = [_run(cells)[1].tolist() for _ in range(3)]
+    assert runs[0] == runs[1] == runs[2]
