@@ -108,7 +108,7 @@ FLAGS: tuple[str, ...] = (
 
 FLAG_LABELS: dict[str, str] = {
     "published": "Published",
-    "withheld": "Withheld to protect student privacy (1 to 9 students)",
+    "withheld": "Withheld to protect student privacy",
     "omitted_reliability": "Omitted: fewer than 30 students, too few for a reliable rate",
     "top_coded": "Top-coded: shown as a bound",
     "bottom_coded": "Bottom-coded: shown as a bound",

@@ -8,10 +8,17 @@ withheld; the complement chosen is the cheapest, as reasoned in the test.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
+import pytest
 
+from atlas.audit import audit
 from atlas.audit.equations import attack_equations
+from atlas.errors import ProtectionError
+from atlas.model import Rendered
+from atlas.protect import protect
 from atlas.protect.complement import build_system, complement
 from atlas.protect.primary import primary_withheld
 
@@ -144,3 +151,28 @@ def test_the_same_input_gives_the_same_pattern():
     )
     runs = [_run(cells)[1].tolist() for _ in range(3)]
     assert runs[0] == runs[1] == runs[2]
+
+
+def test_the_audit_refuses_to_publish_and_names_the_count_at_risk():
+    cells = _cells(
+        _students(
+            "city",
+            "city",
+            {"all": 140, "homeless": 40, "housed": 100, "shelter": 4, "doubled_up": 36, **NONE},
+        )
+    ).assign(geo_name="City")
+    # The primary rule alone: the shelter count is withheld, doubled up is not.
+    table = protect(cells, count_indicators=COUNTS, min_count=10, min_denominator=30, precision=1)
+    config = SimpleNamespace(
+        privacy=SimpleNamespace(min_count=10), indicators=SimpleNamespace(rate_precision=1)
+    )
+    system = build_system(cells, count_indicators=COUNTS, parents={})
+    report: dict = {}
+    with pytest.raises(ProtectionError) as caught:
+        audit(Rendered(), table, config=config, system=(system, cells), report=report)
+    assert str(caught.value) == (
+        "protection could not be proven; nothing was published:\n"
+        "  - withheld students (students) for shelter, all grades, city city, 2014-15: "
+        "recoverable from published numbers to between 4 and 4"
+    )
+    assert report["audit"]["passed"] is False

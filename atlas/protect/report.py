@@ -60,7 +60,13 @@ def privacy_report(
         "cells": int(len(cells)),
         "withheld_by_reason": {r: int((frame["reason"] == r).sum()) for r in REASONS},
         "by_group": [
-            {"group": g, "label": GROUP_LABELS.get(str(g), str(g)), **_plain(row)}
+            {
+                "group": g,
+                "label": GROUP_LABELS.get(str(g), str(g)),
+                "cells": int(row["cells"]),
+                "withheld": int(row["withheld"]),
+                "share_withheld": float(row["share_withheld"]),
+            }
             for g, row in by_group.iterrows()
         ],
         "hidden": [_plain(r) for _, r in detail.iterrows()],

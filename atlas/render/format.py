@@ -12,7 +12,7 @@ from atlas.model import INDICATOR_INFO
 
 #: Short marks for cells that show no number, with the words a legend gives them.
 MARKS: dict[str, tuple[str, str]] = {
-    "withheld": ("s", "withheld to protect student privacy (1 to 9 students)"),
+    "withheld": ("s", "withheld to protect student privacy"),
     "omitted_reliability": ("r", "omitted: too few students for a reliable rate"),
     "not_applicable": ("n/a", "not applicable: no students in this group"),
     "missing": ("m", "missing in the source data"),
