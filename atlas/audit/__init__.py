@@ -8,7 +8,7 @@ The audit plays the attacker against what would be published:
   shown, and reads exactly as the formatter writes that cell; in HTML files the text is
   really there.
 
-* the attacker's linear programs (:mod:`atlas.audit.linear`): no withheld count can be
+* the attacker's linear programs (:mod:`atlas.audit.equations`): no withheld count can be
   narrowed to an interval under ``min_count`` wide from everything published.
 """
 

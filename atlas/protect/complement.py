@@ -30,8 +30,8 @@ denominator shown by many rates is expensive). A cell that shows a hidden quanti
 withheld, and a quantity that no remaining cell shows is hidden, until nothing changes.
 The same input always gives the same pattern.
 
-This heuristic is not the proof: :mod:`atlas.audit.linear` checks the result
-independently by linear programming.
+This heuristic looks at one equation at a time. :mod:`atlas.audit.equations` then
+combines them all, by linear programming, over the same system (:func:`build_system`).
 """
 
 from __future__ import annotations
