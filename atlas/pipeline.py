@@ -15,9 +15,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from atlas.audit import audit
+from atlas.audit.equations import attack_equations
 from atlas.compute import compute, school_years
 from atlas.config import Config
 from atlas.errors import Problem
@@ -89,8 +91,14 @@ def build_atlas(
         system = build_system(
             system_cells, count_indicators=counts - places, parents=_parents(config, extract)
         )
+        min_count = config.privacy.min_count
+
+        def attacker(withheld: np.ndarray) -> np.ndarray:
+            found = attack_equations(system, withheld, min_count).narrow
+            return np.array([n.quantity for n in found], dtype=np.int64)
+
         withheld = pd.Series(
-            complement(system, primary[students].to_numpy(), min_count=config.privacy.min_count),
+            complement(system, primary[students].to_numpy(), min_count=min_count, check=attacker),
             index=cells.index[students],
         )
         table = protect(

@@ -36,7 +36,7 @@ combines them all, by linear programming, over the same system (:func:`build_sys
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -57,20 +57,42 @@ _Q = ["family", "measure", *_PLACE]
 
 
 def complement(
-    system: System, secret: np.ndarray, *, min_count: int, max_rounds: int = 200
+    system: System,
+    secret: np.ndarray,
+    *,
+    min_count: int,
+    max_rounds: int = 200,
+    check: Callable[[np.ndarray], np.ndarray] | None = None,
+    max_checks: int = 10,
 ) -> np.ndarray:
     """Which cells to withhold (by position in the cells ``system`` was built from):
-    the primary ones (``secret``) and their complements."""
+    the primary ones (``secret``) and their complements.
+
+    ``check``, given the cells withheld, returns the quantities that the equations
+    taken together still pin too closely (the audit's attacker); each gets one more
+    complement, and the rounds run again, up to ``max_checks`` times.
+    """
     secret = np.asarray(secret, dtype=bool)
     system.min_count = min_count
     shown = system.shown
     system.hide(shown.loc[shown["secret"].to_numpy() & secret[shown["cell"]], "q"])
-    for _ in range(max_rounds):
-        if not system.round():
+
+    def withheld() -> np.ndarray:
+        out = np.zeros(system.n_cells, dtype=bool)
+        out[system.withheld_cells()] = True
+        return out | secret
+
+    for _ in range(max_checks + 1):
+        for _ in range(max_rounds):
+            if not system.round():
+                break
+        if check is None:
             break
-    withheld = np.zeros(system.n_cells, dtype=bool)
-    withheld[system.withheld_cells()] = True
-    return withheld | secret
+        narrow = check(withheld())
+        if len(narrow) == 0:
+            break
+        system.widen(narrow)
+    return withheld()
 
 
 def build_system(
@@ -138,6 +160,22 @@ class System:
             if (now == self.hidden).all():
                 return
             self.hidden = now
+
+    def widen(self, narrow: np.ndarray) -> None:
+        """Hide, for each quantity in ``narrow`` (one that equations taken together pin
+        too closely), the cheapest published member of an equation it is in."""
+        terms = np.isin(self.q, narrow)
+        eqs = np.unique(self.eq[terms])
+        cand = np.isin(self.eq, eqs) & ~self.hidden[self.q] & (self.q < self.n)
+        cand &= self.value[self.q] > 0
+        frame = pd.DataFrame(
+            {"eq": self.eq[cand], "q": self.q[cand], "value": self.value[self.q[cand]]}
+        )
+        frame["cost"] = self.cost[frame["q"]]
+        frame["short"] = frame["value"] < self.min_count
+        frame["rank"] = np.where(frame["short"], -frame["value"], frame["cost"])
+        best = frame.sort_values(["eq", "short", "rank", "q"]).drop_duplicates("eq")
+        self.hide(best["q"].unique())
 
     def round(self) -> bool:
         """Withhold one complement in every exposing equation; False when none exposes."""
