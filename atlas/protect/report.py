@@ -15,7 +15,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from atlas.model import GROUP_LABELS
+from atlas.model import GROUP_LABELS, GROUPS
 
 REASONS = ("privacy", "complement", "reliability")
 
@@ -67,7 +67,7 @@ def privacy_report(
                 "withheld": int(row["withheld"]),
                 "share_withheld": float(row["share_withheld"]),
             }
-            for g, row in by_group.iterrows()
+            for g, row in by_group.reindex([g for g in GROUPS if g in by_group.index]).iterrows()
         ],
         "hidden": [_plain(r) for _, r in detail.iterrows()],
         "audit": {},
@@ -88,21 +88,25 @@ td:first-child,th:first-child{text-align:left}.fail{color:#a00}</style></head><b
 <h1>Privacy report</h1>
 <p><strong>Internal: do not publish.</strong> It says which cells the primary rule withheld.</p>
 <h2>Audit</h2>
-{% if report.audit.passed %}<p>Passed: every withheld count's feasible interval is at least
-{{ report.audit.min_count }} students wide ({{ report.audit.targets }} counts in
-{{ report.audit.blocks }} blocks, {{ report.audit.seconds }} s).</p>
+{% if report.audit.passed %}<p>Passed: no withheld count could be narrowed to fewer than
+{{ report.audit.min_count }} possible values ({{ "{:,}".format(report.audit.targets) }} counts,
+{{ report.audit.seconds }} s). Of these, {{ "{:,}".format(report.audit.targets
+- report.audit.by_equation_only) }} were proven by linear programming;
+{{ "{:,}".format(report.audit.by_equation_only) }} lie in blocks too large to solve
+and were checked equation by equation only, which is not a proof.</p>
 {% else %}<p class="fail">Failed: {{ report.audit.exposures|length }} withheld count(s) can be
 narrowed too far. Nothing was published.</p>
 <ul>{% for e in report.audit.exposures[:500] %}<li>{{ e }}</li>{% endfor %}</ul>{% endif %}
 <h2>Cells withheld, by reason</h2>
 <table><tr><th>Reason</th><th>Cells</th></tr>
 {% for r, n in report.withheld_by_reason.items() %}
-<tr><td>{{ r }}</td><td>{{ n }}</td></tr>{% endfor %}
-<tr><td>of all cells</td><td>{{ report.cells }}</td></tr></table>
+<tr><td>{{ r }}</td><td>{{ "{:,}".format(n) }}</td></tr>{% endfor %}
+<tr><td>of all cells</td><td>{{ "{:,}".format(report.cells) }}</td></tr></table>
 <h2>What protection costs each housing group</h2>
 <table><tr><th>Group</th><th>Cells</th><th>Withheld</th><th>Share</th></tr>
 {% for g in report.by_group %}
-<tr><td>{{ g.label }}</td><td>{{ g.cells }}</td><td>{{ g.withheld }}</td>
+<tr><td>{{ g.label }}</td><td>{{ "{:,}".format(g.cells) }}</td>
+<td>{{ "{:,}".format(g.withheld) }}</td>
 <td>{{ "%.1f"|format(100 * g.share_withheld) }}%</td></tr>{% endfor %}</table>
 <p>Students whose numbers are hidden, per group, indicator, layer and reason, are in
 <code>privacy.json</code> (<code>hidden</code>).</p>
