@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
@@ -48,8 +47,7 @@ def compute_cells(
     geo_ids: dict[str, list[str]],
 ) -> pd.DataFrame:
     """All cells, unprotected. ``school_geo`` maps school_id to each layer's geo_id."""
-    kinds = _kinds(sy, indicators)
-    per_school = _school_sums(kinds, indicators).to_pyarrow().to_pandas()
+    per_school = _school_sums(sy, indicators).to_pyarrow().to_pandas()
     located = per_school.merge(school_geo, on="school_id", how="left")
     sums = [c for c in per_school.columns if _SEP in c]
     located[CITY_LAYER] = CITY_LAYER
@@ -74,13 +72,15 @@ def compute_cells(
     return _long(wide, indicators, years, ids)
 
 
-_KEYS = ["school_year", "school_id", "grade_band"]
+def _school_sums(sy: ir.Table, indicators: Sequence[Indicator]) -> ir.Table:
+    """Per school, year and band: counts of each group in each population and event.
 
-
-def _kinds(sy: ir.Table, indicators: Sequence[Indicator]) -> ir.Table:
-    """Per school, year, band and the columns that decide group membership: each
-    indicator's population (``p__id``) and events (``e__id``). Materialized: the wide
-    sums run over it."""
+    Two stages, so that the wide sum runs over a small table: first count each
+    indicator's population and events per school, year, band and the columns that
+    decide group membership; then add those counts up per school, year and band, one
+    sum per indicator and group.
+    """
+    keys = ["school_year", "school_id", "grade_band"]
     deciding = [c for c in _GROUP_COLUMNS if c in sy.columns]
     counts = {}
     for ind in indicators:
@@ -89,18 +89,7 @@ def _kinds(sy: ir.Table, indicators: Sequence[Indicator]) -> ir.Table:
         if ind.event is not None:
             hit = population & ind.event(sy).fill_null(False)
             counts[f"e{_SEP}{ind.id}"] = hit.cast("int64").sum()
-    kinds = sy.group_by([*_KEYS, *deciding]).aggregate(**counts)
-    return sy.get_backend().create_table(ibis.util.gen_name("kinds"), kinds, temp=True)
-
-
-def _school_sums(kinds: ir.Table, indicators: Sequence[Indicator]) -> ir.Table:
-    """Per school, year and band: counts of each group in each population and event.
-
-    Two stages, so that the wide sum runs over a small table: first count each
-    indicator's population and events per school, year, band and the columns that
-    decide group membership (:func:`_kinds`); then add those counts up per school, year
-    and band, one sum per indicator and group.
-    """
+    kinds = sy.group_by([*keys, *deciding]).aggregate(**counts)
     groups = group_predicates(kinds)
     aggs = {}
     for ind in indicators:
@@ -113,7 +102,7 @@ def _school_sums(kinds: ir.Table, indicators: Sequence[Indicator]) -> ir.Table:
                 aggs[f"n{_SEP}{ind.id}{_SEP}{name}"] = member.ifelse(
                     kinds[f"e{_SEP}{ind.id}"], 0
                 ).sum()
-    return kinds.group_by(_KEYS).aggregate(**aggs)
+    return kinds.group_by(keys).aggregate(**aggs)
 
 
 #: The columns group membership is decided by (see :func:`atlas.groups.group_predicates`).

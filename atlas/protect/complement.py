@@ -164,18 +164,10 @@ class System:
     def widen(self, narrow: np.ndarray) -> None:
         """Hide, for each quantity in ``narrow`` (one that equations taken together pin
         too closely), the cheapest published member of an equation it is in."""
-        terms = np.isin(self.q, narrow)
-        eqs = np.unique(self.eq[terms])
-        cand = np.isin(self.eq, eqs) & ~self.hidden[self.q] & (self.q < self.n)
-        cand &= self.value[self.q] > 0
-        frame = pd.DataFrame(
-            {"eq": self.eq[cand], "q": self.q[cand], "value": self.value[self.q[cand]]}
-        )
-        frame["cost"] = self.cost[frame["q"]]
-        frame["short"] = frame["value"] < self.min_count
-        frame["rank"] = np.where(frame["short"], -frame["value"], frame["cost"])
-        best = frame.sort_values(["eq", "short", "rank", "q"]).drop_duplicates("eq")
-        self.hide(best["q"].unique())
+        n_eq = int(self.eq.max()) + 1
+        chosen = np.zeros(n_eq, dtype=bool)
+        chosen[self.eq[np.isin(self.q, narrow)]] = True
+        self.hide(self._cheapest(chosen, np.full(n_eq, float(self.min_count))))
 
     def round(self) -> bool:
         """Withhold one complement in every exposing equation; False when none exposes."""
@@ -191,7 +183,18 @@ class System:
         if not exposed.any():
             return False
         need = np.where(one_side, np.maximum(self.min_count - total, 1), 1)
-        cand = exposed[self.eq] & ~h & (self.q < self.n) & (self.value[self.q] > 0)
+        best = self._cheapest(exposed, need)
+        if len(best) == 0:
+            return False
+        before = self.hidden.copy()
+        self.hide(best)
+        return bool((self.hidden != before).any())
+
+    def _cheapest(self, equations: np.ndarray, need: np.ndarray) -> np.ndarray:
+        """For each flagged equation, its published member that costs least among those
+        of at least ``need`` students; else its largest. Ties go to the lower id."""
+        cand = equations[self.eq] & ~self.hidden[self.q] & (self.q < self.n)
+        cand &= self.value[self.q] > 0
         frame = pd.DataFrame(
             {
                 "eq": self.eq[cand],
@@ -200,15 +203,10 @@ class System:
                 "cost": self.cost[self.q[cand]],
             }
         )
-        if frame.empty:
-            return False
         frame["short"] = frame["value"] < need[frame["eq"]]
-        # Enough to close the gap and cheapest first; else the largest; ties by id.
         frame["rank"] = np.where(frame["short"], -frame["value"], frame["cost"])
         best = frame.sort_values(["eq", "short", "rank", "q"]).drop_duplicates("eq")
-        before = self.hidden.copy()
-        self.hide(best["q"].unique())
-        return bool((self.hidden != before).any())
+        return best["q"].unique()
 
 
 def _shown_quantities(cells: pd.DataFrame, count_indicators: set[str]) -> pd.DataFrame:
