@@ -9,6 +9,7 @@ editions together. Expected patterns are reasoned in each test.
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,8 @@ from atlas.protect.complement import build_system, complement
 from atlas.protect.primary import primary_withheld
 from atlas.protect.report import privacy_report
 from atlas.render.long_csv import long_csv
+from tests.conftest import spell, write_project
+from tests.test_cli import _run
 from tests.test_complement import COUNTS, NONE, _cells, _named, _students
 
 SHA = {"school_district": "a" * 64, "borough": "b" * 64}
@@ -239,3 +242,68 @@ def test_a_long_table_with_broken_rows(release):
         f"1 problem(s) in the inputs:\n  - {path}: has no column indicator, geo_id, group, "
         f"grade_band, category, numerator, denominator, flag; {TODO}"
     )
+
+
+# ---- The command line, on the tiny project --------------------------------------------
+
+
+def _long(folder):
+    return pd.read_csv(folder / "data" / "atlas_long.csv", dtype=str, keep_default_na=False)
+
+
+def _withheld_keys(table, layers=None):
+    rows = table[table["flag"] == "withheld"]
+    if layers is not None:
+        rows = rows[rows["layer"].isin(layers)]
+    return set(rows[editions.KEY].itertuples(index=False, name=None))
+
+
+def test_build_with_previous_keeps_its_withheld_cells_and_warns_of_redrawn_boundaries(
+    tmp_path, tiny_rows
+):
+    write_project(tmp_path, tiny_rows)
+    assert _run(["build", "--quiet"], cwd=tmp_path).exit_code == 0
+    previous = tmp_path / "edition-2015"
+    shutil.copytree(tmp_path / "build", previous)
+    last = _long(previous)
+    district_1 = ("students", "school_district", "1", "all", "all", "2014-15", "")
+    assert district_1 in _withheld_keys(last)
+
+    # The same year corrected: 20 more housed students at S1 (district 1), so district
+    # 1 counts at least 20 students, which the primary rule would publish.
+    more = [*tiny_rows, *(spell(f"N{i}", "2014-15", "S1", "3") for i in range(20))]
+    write_project(tmp_path, more)
+    result = _run(["build", "--quiet", "--previous", str(previous)], cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert result.output == ""
+    now = _long(tmp_path / "build")
+    assert _withheld_keys(last) <= _withheld_keys(now)
+    report = json.loads((tmp_path / "reports" / "privacy.json").read_text())
+    assert report["previous_edition"]["changed_layers"] == []
+    assert report["withheld_by_reason"]["previous edition"] >= 1
+    assert report["audit"]["passed"] is True
+
+    # The district file redrawn (here only reformatted: other bytes, other checksum).
+    districts = tmp_path / "boundaries" / "districts.geojson"
+    districts.write_text(json.dumps(json.loads(districts.read_text()), indent=1))
+    result = _run(["build", "--quiet", "--previous", str(previous)], cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        f"warning: {previous}: boundary file changed since the previous edition for "
+        "school_district: their ids may no longer name the same places, so their cells "
+        "are not carried over nor compared with the previous edition\n"
+    )
+    report = json.loads((tmp_path / "reports" / "privacy.json").read_text())
+    assert report["previous_edition"]["changed_layers"] == ["school_district"]
+    others = ["city", "borough", "school"]
+    assert _withheld_keys(last, others) <= _withheld_keys(_long(tmp_path / "build"), others)
+
+
+def test_build_with_a_previous_folder_that_is_not_a_release(tmp_path, tiny_rows):
+    write_project(tmp_path, tiny_rows)
+    result = _run(["build", "--quiet", "--previous", "nowhere"], cwd=tmp_path)
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: 1 problem(s) in the inputs:\n  - nowhere: is not a folder; {TODO}\n"
+    )
+    assert not (tmp_path / "build").exists()

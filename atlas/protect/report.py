@@ -116,7 +116,7 @@ narrowed too far. Nothing was published.</p>
 <h2>The previous edition</h2>
 <p>Protected together with the previous edition ({{ p.path }}, edition {{ p.edition }}):
 {{ "{:,}".format(p.withheld_in_both) }} cells it withheld stay withheld
-({{ "{:,}".format(p.carried) }} of them for that reason alone).
+({{ "{:,}".format(p.carried) }} of them the primary rule would publish now).
 {{ "{:,}".format(p.known_quantities) }} counts it published with today's value are known
 to readers and were treated as published;
 {{ "{:,}".format(p.corrected_quantities) }} counts it published with another value (data
