@@ -232,7 +232,7 @@ def summary(
 ) -> dict[str, Any]:
     """The privacy report's section on the previous edition."""
     return {
-        "path": str(previous.path),
+        "path": str(previous.path.resolve()),
         "edition": previous.edition,
         "changed_layers": carried.changed_layers,
         "carried": int((carried.withheld & ~primary).sum()),
