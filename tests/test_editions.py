@@ -155,6 +155,13 @@ def test_a_changed_boundary_file_stops_matching_that_layers_ids(tmp_path):
     redrawn = {**SHA, "school_district": "c" * 64}
     previous = _release(tmp_path / "prev", before, last, boundaries=redrawn)
     assert editions.changed_layers(previous, SHA) == ["school_district"]
+    # A layer new in this edition has nothing to compare; one the previous edition
+    # published without a checksum cannot be compared.
+    assert editions.changed_layers(previous, {**SHA, "council_district": "d" * 64}) == [
+        "school_district"
+    ]
+    unlisted = editions.PreviousEdition(previous.path, previous.table, {"borough": "b" * 64})
+    assert editions.changed_layers(unlisted, SHA) == ["school_district"]
     assert editions.changed_message(["school_district"]) == (
         "boundary file changed since the previous edition for school_district: their ids "
         "may no longer name the same places, so their cells are not carried over nor "

@@ -171,9 +171,15 @@ def checksums(config: Config) -> dict[str, str]:
 
 
 def changed_layers(previous: PreviousEdition, current: dict[str, str]) -> list[str]:
-    """Layers of this edition whose boundary file differs from the previous edition's
-    (or that the previous manifest does not list with its checksum)."""
-    return sorted(layer for layer, sha in current.items() if previous.boundaries.get(layer) != sha)
+    """Layers of this edition whose boundary file differs from the previous edition's,
+    or whose cells it published without listing the file's checksum. (A layer new in
+    this edition has no cells to compare.)"""
+    published = set(previous.table["layer"])
+    return sorted(
+        layer
+        for layer, sha in current.items()
+        if previous.boundaries.get(layer, sha if layer not in published else None) != sha
+    )
 
 
 def changed_message(changed: list[str]) -> str:
