@@ -152,9 +152,7 @@ def build_atlas(
             cells, table, primary, withheld, carried=None if carried is None else carried.withheld
         )
         if prior and carried is not None:
-            privacy["previous_edition"] = editions.summary(
-                prior, carried, known, withheld.reindex(cells.index, fill_value=False), primary
-            )
+            privacy["previous_edition"] = editions.summary(prior, carried, known, primary)
         try:
             audit(
                 rendered,

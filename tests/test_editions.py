@@ -287,6 +287,11 @@ def test_build_with_previous_keeps_its_withheld_cells_and_warns_of_redrawn_bound
     assert _withheld_keys(last) <= _withheld_keys(now)
     report = json.loads((tmp_path / "reports" / "privacy.json").read_text())
     assert report["previous_edition"]["changed_layers"] == []
+    # Every cell withheld last time is one of this edition's (ranks are worked out from
+    # the protected shares, after protection).
+    ranks = last["indicator"].str.startswith("rank_")
+    was = int(((last["flag"] == "withheld") & ~ranks).sum())
+    assert report["previous_edition"]["withheld_before"] == was
     assert report["withheld_by_reason"]["previous edition"] >= 1
     assert report["audit"]["passed"] is True
 

@@ -230,19 +230,15 @@ def know_published(
 
 
 def summary(
-    previous: PreviousEdition,
-    carried: Carry,
-    known: dict[str, int],
-    withheld: pd.Series,
-    primary: pd.Series,
+    previous: PreviousEdition, carried: Carry, known: dict[str, int], primary: pd.Series
 ) -> dict[str, Any]:
     """The privacy report's section on the previous edition."""
     return {
         "path": str(previous.path.resolve()),
         "edition": previous.edition,
         "changed_layers": carried.changed_layers,
+        "withheld_before": int(carried.withheld.sum()),
         "carried": int((carried.withheld & ~primary).sum()),
-        "withheld_in_both": int((carried.withheld & withheld).sum()),
         "known_quantities": known["known"],
         "corrected_quantities": known["corrected"],
     }

@@ -115,7 +115,7 @@ narrowed too far. Nothing was published.</p>
 {% if report.previous_edition %}{% set p = report.previous_edition %}
 <h2>The previous edition</h2>
 <p>Protected together with the previous edition ({{ p.path }}, edition {{ p.edition }}):
-{{ "{:,}".format(p.withheld_in_both) }} cells it withheld stay withheld
+{{ "{:,}".format(p.withheld_before) }} cells it withheld stay withheld
 ({{ "{:,}".format(p.carried) }} of them the primary rule would publish now).
 {{ "{:,}".format(p.known_quantities) }} counts it published with today's value are known
 to readers and were treated as published;
