@@ -237,12 +237,17 @@ def test_a_long_table_with_broken_rows(release):
     rows[0]["numerator"] = "many"
     rows[2]["flag"] = "secret"
     rows[3]["numerator"] = "3.5"
+    assert (rows[5]["group"], rows[5]["flag"]) == ("shelter", "withheld")
+    rows[5]["numerator"] = "4"
+    rows.append(rows[4])
     body = [",".join(r[h] for h in header) for r in rows]
     path.write_text("\n".join([lines[0], *body]) + "\n")
     assert _error(release) == (
-        "2 problem(s) in the inputs:\n"
-        f"  - atlas_long.csv rows 1, 4: numerator is not a whole number of zero or more; {TODO}\n"
-        f"  - atlas_long.csv row 3: flag is not one atlas writes; {TODO}"
+        "4 problem(s) in the inputs:\n"
+        f"  - {path} rows 1, 4: numerator is not a whole number of zero or more; {TODO}\n"
+        f"  - {path} row 3: flag is not one atlas writes; {TODO}\n"
+        f"  - {path} row 6: a withheld cell carries a number; {TODO}\n"
+        f"  - {path} row 8: the same cell appears twice; {TODO}"
     )
     path.write_text("year,layer\n2014-15,city\n")
     assert _error(release) == (

@@ -89,9 +89,8 @@ def load_previous(path: Path) -> PreviousEdition:
     problems: list[Problem] = []
     boundaries, edition = _read_manifest(path / MANIFEST, problems)
     table = _read_long(path / LONG, problems)
-    if problems:
+    if problems or table is None:
         raise InputError(problems)
-    assert table is not None
     return PreviousEdition(path=path, table=table, boundaries=boundaries, edition=edition)
 
 
@@ -134,7 +133,7 @@ def _read_long(file: Path, problems: list[Problem]) -> pd.DataFrame | None:
     if missing:
         problems.append(Problem(str(file), f"has no column {', '.join(missing)}", _TODO))
         return None
-    name = file.name
+    name = str(file)
     before = len(problems)
     table = raw[KEY].copy()
     for column in ("numerator", "denominator"):
