@@ -316,6 +316,23 @@ def test_build_with_previous_keeps_its_withheld_cells_and_warns_of_redrawn_bound
     assert _withheld_keys(last, others) <= _withheld_keys(_long(tmp_path / "build"), others)
 
 
+def test_the_same_data_built_beside_its_own_release_publishes_the_same_table(tmp_path, tiny_rows):
+    # Enough students that some cells are published, some withheld, some complements.
+    rows = [*tiny_rows, *(spell(f"N{i}", "2014-15", "S1", "3") for i in range(40))]
+    rows += [spell(f"M{i}", "2014-15", "S3", "9", "DBL") for i in range(15)]
+    write_project(tmp_path, rows)
+    assert _run(["build", "--quiet"], cwd=tmp_path).exit_code == 0
+    previous = tmp_path / "edition-2015"
+    shutil.copytree(tmp_path / "build", previous)
+    result = _run(["build", "--quiet", "--previous", str(previous)], cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    last = _long(previous)
+    assert set(last["flag"]) >= {"published", "withheld"}
+    # Nothing new to protect: what was withheld stays so, and what a reader has already
+    # is not withheld now for nothing.
+    assert _long(tmp_path / "build").equals(last)
+
+
 def test_build_with_a_previous_folder_that_is_not_a_release(tmp_path, tiny_rows):
     write_project(tmp_path, tiny_rows)
     result = _run(["build", "--quiet", "--previous", "nowhere"], cwd=tmp_path)

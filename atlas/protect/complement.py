@@ -75,7 +75,10 @@ def complement(
     secret = np.asarray(secret, dtype=bool)
     system.min_count = min_count
     shown = system.shown
-    system.hide(shown.loc[shown["secret"].to_numpy() & secret[shown["cell"]], "q"])
+    start = shown.loc[shown["secret"].to_numpy() & secret[shown["cell"]], "q"].to_numpy()
+    # A quantity a reader knows already (``System.known``) is not hidden by withholding
+    # a cell that shows it; the cell is withheld all the same.
+    system.hide(start[~system.known[start]])
 
     def withheld() -> np.ndarray:
         out = np.zeros(system.n_cells, dtype=bool)
