@@ -1,0 +1,171 @@
+"""The website in a real browser: Debian's chromium driven by Playwright.
+
+The hand-made release of :mod:`tests.test_render` is published to a folder and opened
+twice, from a local web server and as ``file://`` (as from a USB stick). Every request
+to anywhere else is blocked and recorded, and the tests assert there was none: the site
+must work with the network off. On each page the Leaflet map must have drawn the
+districts, the console must show no error, and axe-core (shipped as ``axe.min.js`` by
+the ``axe-playwright-python`` package, injected from the local file) must find no
+serious or critical violation.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from atlas.classify import PALETTE
+from atlas.publish import publish
+from atlas.render import render_release
+
+from .test_render import _release
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+axe_package = pytest.importorskip("axe_playwright_python")
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+AXE_JS = (Path(axe_package.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("site") / "build"
+    publish(render_release(_release(), pdf=False).files, root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def server(site: Path) -> Iterator[str]:
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:  # keep the test output clean
+            pass
+
+    handler = functools.partial(Quiet, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    assert CHROMIUM.exists(), "Debian's chromium is needed: run ./setup.sh test"
+    with playwright_sync.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """One page opened with every request outside ``base`` blocked and remembered."""
+
+    def __init__(self, browser, base: str, path: str, *, width: int = 1280) -> None:
+        self.base = base
+        self.blocked: list[str] = []
+        self.errors: list[str] = []
+        self.context = browser.new_context(viewport={"width": width, "height": 900})
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on(
+            "console", lambda m: self.errors.append(m.text) if m.type == "error" else None
+        )
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.goto(base + path, wait_until="load")
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        if url.startswith(self.base):
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort()
+
+    def axe_violations(self) -> list[str]:
+        self.page.evaluate(AXE_JS)
+        result = self.page.evaluate(
+            "axe.run(document, {resultTypes: ['violations'], preload: false})"
+            ".then(r => r.violations)"
+        )
+        return [
+            f"{v['id']} ({v['impact']}): {v['help']} at "
+            + ", ".join(str(n["target"]) for n in v["nodes"][:3])
+            for v in result
+            if v["impact"] in ("serious", "critical")
+        ]
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def open_page(browser, base: str, path: str, *, width: int = 1280) -> Visit:
+    return Visit(browser, base, path, width=width)
+
+
+def bases(site: Path, server: str) -> dict[str, str]:
+    return {"http": server, "file": site.as_uri() + "/"}
+
+
+@pytest.mark.parametrize("how", ["http", "file"])
+def test_home_page_draws_its_map_offline_with_no_error_and_no_serious_axe_finding(
+    browser, site, server, how
+):
+    visit = open_page(browser, bases(site, server)[how], "index.html")
+    try:
+        page = visit.page
+        page.wait_for_selector("#map_heat_map .leaflet-overlay-pane path.leaflet-interactive")
+        areas = page.locator("#map_heat_map .leaflet-overlay-pane path.leaflet-interactive")
+        # Districts 1 and 2 have polygons (75 has none); the higher share is darker.
+        assert areas.count() == 2
+        fills = {areas.nth(i).get_attribute("fill") for i in range(2)}
+        assert fills == {PALETTE[0], PALETTE[-1]}
+        assert visit.blocked == []
+        assert visit.errors == []
+        assert visit.axe_violations() == []
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize("how", ["http", "file"])
+def test_district_page_draws_its_map_offline_with_no_error_and_no_serious_axe_finding(
+    browser, site, server, how
+):
+    visit = open_page(browser, bases(site, server)[how], "districts/1.html")
+    try:
+        page = visit.page
+        assert page.locator("h1").inner_text() == "District 1"
+        assert page.locator(".locator svg path").count() >= 2
+        assert visit.blocked == []
+        assert visit.errors == []
+        assert visit.axe_violations() == []
+    finally:
+        visit.close()
+
+
+def test_a_request_to_another_host_is_caught(browser, site, server):
+    """The blocking the other tests rely on does see a request that leaves the site."""
+    page_path = site / "leaks.html"
+    page_path.write_text(
+        '<!DOCTYPE html><html lang="en"><head><title>t</title>'
+        '<script src="https://unpkg.com/leaflet.js"></script></head><body></body></html>'
+    )
+    try:
+        visit = open_page(browser, server, "leaks.html")
+        assert visit.blocked == ["https://unpkg.com/leaflet.js"]
+        visit.close()
+    finally:
+        page_path.unlink()
