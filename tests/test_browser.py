@@ -127,8 +127,8 @@ def test_home_page_draws_its_map_offline_with_no_error_and_no_serious_axe_findin
     visit = open_page(browser, bases(site, server)[how], "index.html")
     try:
         page = visit.page
-        page.wait_for_selector("#map_heat_map .leaflet-overlay-pane path.leaflet-interactive")
-        areas = page.locator("#map_heat_map .leaflet-overlay-pane path.leaflet-interactive")
+        page.wait_for_selector("#map_home_map .leaflet-overlay-pane path.leaflet-interactive")
+        areas = page.locator("#map_home_map .leaflet-overlay-pane path.leaflet-interactive")
         # Districts 1 and 2 have polygons (75 has none); the higher share is darker.
         assert areas.count() == 2
         fills = {areas.nth(i).get_attribute("fill") for i in range(2)}
