@@ -81,9 +81,7 @@ class Visit:
         self.context = browser.new_context(viewport={"width": width, "height": 900})
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
-        self.page.on(
-            "console", lambda m: self.errors.append(m.text) if m.type == "error" else None
-        )
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.goto(base + path, wait_until="load")
 

@@ -340,7 +340,7 @@ def _map(
         gid: classes.colour(values[gid]) if cell.shows_number else MARK_FILLS[cell.flag]
         for gid, cell in shown.items()
     }
-    legend = _legend(classes, fills, shown, precision, counts=counts)
+    legend = _legend(classes, fills, shown, values, precision, counts=counts)
     drawn = tuple(shown.values())
     parts = heat_map(
         areas,
@@ -356,6 +356,7 @@ def _legend(
     classes: Classes,
     fills: dict[str, str],
     shown: dict[str, Cell],
+    values: dict[str, float | None],
     precision: int,
     *,
     counts: bool,
@@ -365,11 +366,20 @@ def _legend(
     def text(v: float) -> str:
         return f"{round(v):,}" if counts else format_rate(v, precision)
 
-    entries = []
+    entries: list[LegendEntry] = []
     for (lo, hi), colour in zip(classes.ranges(), classes.colours, strict=True):
-        words = text(hi) if lo == hi else f"{text(lo)} to {text(hi)}"
-        n = sum(1 for gid, fill in fills.items() if fill == colour and shown[gid].shows_number)
-        entries.append(LegendEntry(colour, words, n))
+        # A class reads as the published values it holds (Fisher-Jenks classes are
+        # clusters); a class of a shared set of breaks may hold none on this map.
+        inside = [
+            v
+            for gid, fill in fills.items()
+            if fill == colour and shown[gid].shows_number and (v := values[gid]) is not None
+        ]
+        low, high = (min(inside), max(inside)) if inside else (lo, hi)
+        words = text(high) if low == high else f"{text(low)} to {text(high)}"
+        if not inside and entries:
+            words = f"over {text(lo)} to {text(hi)}"
+        entries.append(LegendEntry(colour, words, len(inside)))
     marks: dict[str, int] = {}
     for cell in shown.values():
         if not cell.shows_number:
@@ -399,7 +409,7 @@ def _findings(
     homeless = cells.get("students", CITY_LAYER, CITY_LAYER, "homeless")[0]
     students = cells.get("students", CITY_LAYER, CITY_LAYER, "all")[0]
     share = cells.get("share_of_students", CITY_LAYER, CITY_LAYER, "homeless")
-    one_in = f" (about one in {round(100 / share[1])})" if share[1] else ""
+    one_in = f" (about one in {_number(round(100 / share[1]))})" if share[1] else ""
     add(
         "overview.html",
         f"{escape(city)}: {{}} of {{}} students were homeless at some time in {year}, "
@@ -412,7 +422,9 @@ def _findings(
     if len(shown) >= 2:
         top = max(shown, key=lambda d: d.share_value or 0.0)
         low = min(shown, key=lambda d: d.share_value or 0.0)
-        top_one_in = f" (about one in {round(100 / top.share_value)})" if top.share_value else ""
+        top_one_in = (
+            f" (about one in {_number(round(100 / top.share_value))})" if top.share_value else ""
+        )
         add(
             top.path,
             f"In {escape(top.name)}, {{}} of students were homeless{top_one_in}: the "
@@ -452,6 +464,14 @@ def _findings(
     return tuple(found)
 
 
+NUMBER_WORDS = ("zero one two three four five six seven eight nine ten").split()
+
+
+def _number(n: int) -> str:
+    """Small whole numbers in words, as in running text; larger ones in figures."""
+    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else f"{n:,}"
+
+
 # --- outcomes ----------------------------------------------------------------------
 
 
@@ -467,7 +487,7 @@ def _district_table(
 ) -> Section:
     info = INDICATOR_INFO[indicator]
     return Section(
-        indicator,
+        f"{indicator}-districts",
         info.label,
         description,
         tuple(GROUP_LABELS[g] for g in groups),
@@ -584,7 +604,7 @@ def _trend(by_year: dict[str, _Cells], layer: str, geo_id: str) -> Trend | None:
     if len(shares) < 2:
         return None
     table = Section(
-        "trend",
+        "five_years",
         "Five years",
         "Homeless students and their share of all students, year by year.",
         ("Homeless students", "Share homeless"),
