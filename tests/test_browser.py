@@ -12,6 +12,7 @@ serious or critical violation.
 from __future__ import annotations
 
 import functools
+import re
 import http.server
 import threading
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ import pytest
 from atlas.classify import PALETTE
 from atlas.publish import publish
 from atlas.render import render_release
+from atlas.render.site import NAV
 
 from .test_render import _release
 
@@ -167,3 +169,90 @@ def test_a_request_to_another_host_is_caught(browser, site, server):
         visit.close()
     finally:
         page_path.unlink()
+
+
+PAGES = [path for path, _ in NAV] + ["districts/1.html", "districts/75.html"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_loads_offline_with_no_error_and_no_serious_axe_finding(browser, server, path):
+    visit = open_page(browser, server, path)
+    try:
+        assert visit.blocked == []
+        assert visit.errors == []
+        assert visit.axe_violations() == []
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize(
+    "path", ["index.html", "outcomes.html", "compare.html", "districts/1.html"]
+)
+def test_pages_fit_a_phone_screen_without_sideways_scrolling(browser, server, path):
+    """At 390 px wide (a phone) the page itself never scrolls sideways: wide tables
+    scroll inside their own box, and the maps shrink to the screen."""
+    visit = open_page(browser, server, path, width=390)
+    try:
+        page = visit.page
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        for box in page.locator(".leaflet-container").all():
+            assert box.bounding_box()["width"] <= 390
+    finally:
+        visit.close()
+
+
+def test_jump_to_a_district_by_neighbourhood_with_the_keyboard_alone(browser, site, server):
+    """From the home page opened as a file: Tab to the skip link, then the jump box, type
+    a neighbourhood of district 1 and press Enter."""
+    visit = open_page(browser, site.as_uri() + "/", "index.html")
+    try:
+        page = visit.page
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip"
+        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") == "jump-to"
+        page.keyboard.type("westside")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert page.url == (site / "districts" / "1.html").as_uri()
+        assert page.locator("h1").inner_text() == "District 1"
+    finally:
+        visit.close()
+
+
+def test_jump_box_says_so_when_nothing_matches(browser, server):
+    visit = open_page(browser, server, "districts/2.html")
+    try:
+        page = visit.page
+        page.fill("#jump-to", "Atlantis")
+        page.press("#jump-to", "Enter")
+        assert (
+            page.locator(".jump-status").inner_text() == "No district matches \u201cAtlantis\u201d."
+        )
+        page.fill("#jump-to", "75")
+        with page.expect_navigation():
+            page.press("#jump-to", "Enter")
+        assert page.url == server + "districts/75.html"
+    finally:
+        visit.close()
+
+
+def test_compare_shows_the_two_chosen_districts_side_by_side(browser, server):
+    visit = open_page(browser, server, "compare.html")
+    try:
+        page = visit.page
+
+        def shown() -> list[str]:
+            heads = page.locator("table.compare thead th[data-geo]")
+            return [h.inner_text() for h in heads.all() if h.is_visible()]
+
+        assert shown() == ["District 1", "District 2"]
+        page.select_option("#compare-b", "75")
+        assert shown() == ["District 1", "District 75"]
+        label = page.locator("th", has_text=re.compile(r"^Share homeless$"))
+        row = page.locator("table.compare tbody tr").filter(has=label)
+        cells = [c.inner_text() for c in row.locator("td").all() if c.is_visible()]
+        assert cells == ["25.0%", "r"]  # 75's share is omitted as unreliable
+    finally:
+        visit.close()
