@@ -12,8 +12,8 @@ serious or critical violation.
 from __future__ import annotations
 
 import functools
-import re
 import http.server
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
