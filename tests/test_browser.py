@@ -25,7 +25,7 @@ from atlas.publish import publish
 from atlas.render import render_release
 from atlas.render.site import NAV
 
-from .test_render import _release
+from .test_website import release_with_schools
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 axe_package = pytest.importorskip("axe_playwright_python")
@@ -45,7 +45,7 @@ AXE_JS = (Path(axe_package.__file__).parent / "axe.min.js").read_text(encoding="
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("site") / "build"
-    publish(render_release(_release(), pdf=False).files, root)
+    publish(render_release(release_with_schools(), pdf=False).files, root)
     return root
 
 
@@ -149,6 +149,13 @@ def test_district_page_draws_its_map_offline_with_no_error_and_no_serious_axe_fi
         page = visit.page
         assert page.locator("h1").inner_text() == "District 1"
         assert page.locator(".locator svg path").count() >= 2
+        # The map of schools: both districts' polygons, then district 1's two schools
+        # with 10 or more homeless students as dots (Alder in the lightest class, Cedar
+        # withheld, hatched).
+        page.wait_for_selector("#map_schools_map .leaflet-overlay-pane path.leaflet-interactive")
+        drawn = page.locator("#map_schools_map .leaflet-overlay-pane path.leaflet-interactive")
+        fills = [drawn.nth(i).get_attribute("fill") for i in range(drawn.count())]
+        assert fills == ["#ffffff", "#e0e0e0", PALETTE[0], "url(#mark-withheld)"]
         assert visit.blocked == []
         assert visit.errors == []
         assert visit.axe_violations() == []

@@ -17,16 +17,18 @@ import geopandas as gpd
 import jinja2
 import jinja2.meta
 import jinja2.nodes
+import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
 from atlas.classify import PALETTE
+from atlas.model import ProtectedRelease
 from atlas.render import environment, render_release
 from atlas.render.context import SiteContext, build_context
 from atlas.render.site import NAV, Pages
 from atlas.render.webmap import areas_script
 
-from .test_render import _release
+from .test_render import SD, _cell, _release
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATES = REPO / "templates"
@@ -36,9 +38,43 @@ ADDED_BY_THE_BUILD = {"atlas.pdf", "data/atlas_long.csv", "manifest.json"}
 WEBSITE_TEMPLATES = sorted(p.name for p in TEMPLATES.glob("*.html") if p.name != "book.html")
 
 
+#: Schools of the hand-made city: id, name, district, longitude, latitude, then their
+#: homeless students and share homeless as (flag, numerator, denominator, value).
+P, W = "published", ("withheld",)
+SCHOOLS = [
+    ("01A", "Alder School", "1", -74.015, 40.705, (P, 12, None, 12), (P, 12, 60, 20.0)),
+    ("01B", "Birch School", "1", -74.012, 40.703, W, W),
+    ("01C", "Cedar School", "1", -74.018, 40.708, (P, 25, None, 25), W),
+    ("02D", "Dogwood School", "2", -74.005, 40.705, (P, 40, None, 40), (P, 40, 80, 50.0)),
+    ("02E", "Elm School", "2", -74.003, 40.702, (P, 0, None, 0), (P, 0, 90, 0.0)),
+]
+
+
+def release_with_schools() -> ProtectedRelease:
+    """The hand-made release with five schools: Alder (12 homeless, 20.0%) and Cedar (25,
+    share withheld) are drawn on district 1's map, Dogwood (40, 50.0%) on district 2's;
+    Birch (withheld) and Elm (no homeless student) are not drawn."""
+    release = _release()
+    cells = []
+    for sid, _, _, _, _, homeless, share in SCHOOLS:
+        cells.append(_cell("students", "school", sid, "homeless", *homeless))
+        cells.append(_cell("share_of_students", "school", sid, "homeless", *share))
+    table = pd.concat([release.table, pd.DataFrame(cells)], ignore_index=True)
+    schools = pd.DataFrame(
+        [s[:5] for s in SCHOOLS],
+        columns=["school_id", "school_name", SD, "longitude", "latitude"],
+    )
+    return dataclasses.replace(release, table=table, schools=schools)
+
+
 @pytest.fixture(scope="module")
 def site() -> dict[str, bytes]:
-    return render_release(_release(), pdf=False).files
+    return render_release(release_with_schools(), pdf=False).files
+
+
+@pytest.fixture(scope="module")
+def rendered_with_schools():
+    return render_release(release_with_schools(), pdf=False)
 
 
 def _pages(site: dict[str, bytes]) -> dict[str, BeautifulSoup]:
@@ -178,9 +214,15 @@ def test_every_map_has_a_text_alternative_a_legend_and_a_table_with_its_numbers(
             assert link and page.find(id=link["href"][1:]).find("table"), path
             # The map's own label names what it shows, for screen readers.
             assert f'"label": "{title}"' in site[path].decode("utf-8"), path
-    # The home page's, and one per outcome the release has (chronic absence alone); no
-    # shelter map, as the release has no shelters.
-    assert maps == {"index.html": ["map-home"], "outcomes.html": ["map-chronic_absence_nyc"]}
+    # The home page's, one per outcome the release has (chronic absence alone), and the
+    # schools of the districts with a polygon and a school drawn; no shelter map, as the
+    # release has no shelters.
+    assert maps == {
+        "index.html": ["map-home"],
+        "outcomes.html": ["map-chronic_absence_nyc"],
+        "districts/1.html": ["map-schools"],
+        "districts/2.html": ["map-schools"],
+    }
 
 
 def test_home_legend_gives_each_class_its_values_and_count_and_names_the_omitted(site):
@@ -259,3 +301,57 @@ def test_nyc_school_district_polygons_for_the_web_weigh_under_300_kb():
     assert drawn.geometry.is_valid.all()
     south, west, north, east = areas.bounds
     assert 40.4 < south < north < 41.0 and -74.3 < west < east < -73.6
+
+
+# --- district maps of schools ----------------------------------------------------------
+
+
+def _dots(html: str) -> list[list]:
+    found = re.search(r"atlasAreas\(map_\w+, (\{.*?\})\);", html)
+    assert found, "no map on the page"
+    return json.loads(found.group(1))["dots"]
+
+
+def test_a_district_map_draws_only_schools_with_ten_or_more_homeless_students(site):
+    html = site["districts/1.html"].decode("utf-8")
+    # Shares 20.0% and 50.0% are the city's shown school shares: two classes.
+    assert _dots(html) == [
+        [40.705, -74.015, PALETTE[0], "Alder School: 12 homeless students, 20.0%"],
+        [40.708, -74.018, "url(#mark-withheld)", "Cedar School: 25 homeless students, s"],
+    ]
+    page = BeautifulSoup(html, "html.parser")
+    rows = page.select("section#schools tbody tr")
+    assert [[c.get_text(strip=True) for c in r.find_all(["th", "td"])] for r in rows] == [
+        ["Alder School", "12", "20.0%"],
+        ["Cedar School", "25", "s"],
+    ]
+    legend = [
+        " ".join(li.get_text(" ", strip=True).split())
+        for li in page.select("#map-schools .legend li")
+    ]
+    assert legend == [
+        "20.0% (1)",
+        "over 20.0% to 50.0% (0)",
+        "s: withheld to protect student privacy (1)",
+    ]
+    assert "Birch" not in html and "Elm School" not in html
+    other = site["districts/2.html"].decode("utf-8")
+    assert _dots(other) == [
+        [40.705, -74.005, PALETTE[-1], "Dogwood School: 40 homeless students, 50.0%"]
+    ]
+    assert "atlasAreas" not in site["districts/75.html"].decode("utf-8")  # no polygon
+
+
+def test_the_schools_shown_are_in_the_ledger_and_no_other_school(rendered_with_schools):
+    shown = {
+        (e.where, e.geo_id, e.indicator, e.shown)
+        for e in rendered_with_schools.ledger
+        if e.layer == "school"
+    }
+    assert shown == {
+        ("districts/1.html", "01A", "students", "12"),
+        ("districts/1.html", "01A", "share_of_students", "20.0%"),
+        ("districts/1.html", "01C", "students", "25"),
+        ("districts/2.html", "02D", "students", "40"),
+        ("districts/2.html", "02D", "share_of_students", "50.0%"),
+    }

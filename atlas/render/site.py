@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import jinja2
 from markupsafe import Markup, escape
@@ -33,6 +34,7 @@ from atlas.model import (
     CITY_LAYER,
     GROUP_LABELS,
     INDICATOR_INFO,
+    SCHOOL_LAYER,
     LedgerEntry,
     ProtectedRelease,
     Rendered,
@@ -169,6 +171,19 @@ class Trend:
     chart: Markup  # an SVG line of the published shares; the table gives the numbers
 
 
+#: A school is drawn on its district's map only with this many homeless students or more.
+MIN_SCHOOL_HOMELESS = 10
+
+
+@dataclass(frozen=True)
+class SchoolMap:
+    """A district's map of its schools, and the table of the schools drawn (the map's
+    numbers, for those who cannot see it)."""
+
+    map: HeatMap
+    table: Section
+
+
 @dataclass
 class Pages:
     """What the website's templates get besides ``ctx`` (documented in docs/website.md)."""
@@ -187,6 +202,7 @@ class Pages:
     pre_k: dict[str, Section] = field(default_factory=dict)
     downloads: tuple[Download, ...] = ()
     areas_script: str = ""
+    school_maps: dict[str, SchoolMap] = field(default_factory=dict)
 
 
 def render_site(
@@ -228,6 +244,7 @@ def render_site(
     pages.compare = _compare(cells, layer, ids, names)
     pages.trends = {gid: t for gid in ids if (t := _trend(by_year, layer, gid)) is not None}
     pages.pre_k = {gid: s for gid in ids if (s := _pre_k(cells, layer, gid)) is not None}
+    pages.school_maps = _school_maps(cells, release, areas, ctx)
     shown_files = set(out.files) | {"data/atlas_long.csv", "manifest.json"}
     pages.downloads = tuple(d for d in DOWNLOADS if d.path in shown_files or d.path == "atlas.pdf")
 
@@ -265,14 +282,18 @@ def render_site(
     for name in ("methodology", "glossary", "guide", "downloads"):
         page(f"{name}.html", f"{name}.html", [])
     for d in ctx.districts:
-        extra = [t.table for t in (pages.trends.get(d.geo_id),) if t]
+        extra: list[object] = [t.table for t in (pages.trends.get(d.geo_id),) if t]
         extra += [s for s in (pages.pre_k.get(d.geo_id),) if s]
+        school_map = pages.school_maps.get(d.geo_id)
+        if school_map:
+            extra += [school_map.table, *_map_facts(school_map.map)]
         page(
             d.path,
             "district.html",
             [*d.facts, *d.sections, *d.places, *extra],
             page=d,
             locator=locators.get(d.geo_id),
+            school_map=school_map,
         )
     css, _, _ = env.loader.get_source(env, "static/atlas.css")  # type: ignore[union-attr]
     script, _, _ = env.loader.get_source(env, "static/atlas-map.js")  # type: ignore[union-attr]
@@ -829,3 +850,76 @@ def _compare(
         tuple(Row(t, tuple(cells.get(i, layer, gid, g)[0] for gid in ids)) for i, g, t in rows),
         row_header="",
     )
+
+
+# --- district maps: schools -----------------------------------------------------------
+
+
+def _school_maps(
+    cells: _Cells, release: ProtectedRelease, areas: Areas, ctx: SiteContext
+) -> dict[str, SchoolMap]:
+    """Each district's schools with at least :data:`MIN_SCHOOL_HOMELESS` homeless students
+    (a published count), coloured by their published share homeless. Every district's
+    map shares one set of classes, from the shares of every school drawn in the city."""
+    layer = release.district_layer
+    schools = release.schools
+    if schools is None or layer not in schools.columns or areas.bounds is None:
+        return {}
+    drawn: dict[str, list[tuple[Any, Cell, Cell, float | None]]] = {}
+    for school in schools.sort_values("school_name").itertuples(index=False):
+        sid = str(school.school_id)
+        homeless, count = cells.get("students", SCHOOL_LAYER, sid, "homeless")
+        if count is None or count < MIN_SCHOOL_HOMELESS:
+            continue
+        share, value = cells.get("share_of_students", SCHOOL_LAYER, sid, "homeless")
+        drawn.setdefault(str(getattr(school, layer)), []).append((school, homeless, share, value))
+    classes = _classes([v for found in drawn.values() for *_, v in found], higher_is_better=False)
+    out: dict[str, SchoolMap] = {}
+    for d in ctx.districts:
+        found = drawn.get(d.geo_id)
+        if not found or d.geo_id not in areas.each:
+            continue
+        shares = {str(s.school_id): share for s, _, share, _ in found}
+        values = {str(s.school_id): v for s, _, _, v in found}
+        fills = {
+            sid: classes.colour(values[sid]) if c.shows_number else MARK_FILLS[c.flag]
+            for sid, c in shares.items()
+        }
+        title = f"Schools in {d.name} by share of students homeless, {ctx.year}"
+        parts = heat_map(
+            areas,
+            {gid: ("#ffffff" if gid == d.geo_id else "#e0e0e0", "") for gid in areas.each},
+            name="schools_map",
+            label=title,
+            root="../",
+            bounds=areas.each[d.geo_id],
+            dots=[
+                (
+                    float(s.latitude),
+                    float(s.longitude),
+                    fills[str(s.school_id)],
+                    f"{s.school_name}: {homeless.text} homeless students, {share.text}",
+                )
+                for s, homeless, share, _ in found
+            ],
+        )
+        legend = _legend(classes, fills, shares, values, cells.precision, counts=False)
+        view = HeatMap(
+            "schools",
+            title,
+            parts,
+            legend,
+            tuple(c for _, homeless, share, _ in found for c in (homeless, share)),
+        )
+        table = Section(
+            "schools",
+            f"Schools with {MIN_SCHOOL_HOMELESS} or more homeless students",
+            "Schools on the map, with their homeless students and their share of all the "
+            f"school's students; schools with fewer than {MIN_SCHOOL_HOMELESS} homeless "
+            "students, or whose number is withheld, are not shown.",
+            ("Homeless students", "Share homeless"),
+            tuple(Row(str(s.school_name), (homeless, share)) for s, homeless, share, _ in found),
+            row_header="School",
+        )
+        out[d.geo_id] = SchoolMap(view, table)
+    return out

@@ -18,7 +18,7 @@ Each area carries only published text (as formatted by
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,8 @@ class Areas:
     layer: str
     script: bytes
     bounds: tuple[float, float, float, float] | None  # south, west, north, east
+    #: Each area's own bounds, by geo_id (a district map zooms to its district).
+    each: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
 
     @property
     def path(self) -> str:
@@ -88,7 +90,11 @@ def areas_script(frame: Any, layer: str, paths: dict[str, str]) -> Areas:
         "window.ATLAS_AREAS = window.ATLAS_AREAS || {};\n"
         f"ATLAS_AREAS[{json.dumps(layer)}] = {text};\n"
     )
-    return Areas(layer, script.encode("utf-8"), (miny, minx, maxy, maxx))
+    each = {
+        str(gid): (float(b[1]), float(b[0]), float(b[3]), float(b[2]))
+        for gid, b in zip(frame["geo_id"], geometry.bounds.to_numpy(), strict=True)
+    }
+    return Areas(layer, script.encode("utf-8"), (miny, minx, maxy, maxx), each)
 
 
 class _SharedAreas(branca.element.MacroElement):
@@ -116,18 +122,28 @@ def heat_map(
     name: str,
     label: str,
     root: str,
+    bounds: tuple[float, float, float, float] | None = None,
+    dots: list[tuple[float, float, str, str]] | None = None,
 ) -> MapParts | None:
     """A choropleth of ``areas``: ``values[geo_id]`` is (fill, shown text); ``label`` names
-    the map for screen readers. None when the layer has no polygon."""
+    the map for screen readers. ``bounds`` (south, west, north, east) zooms in; ``dots``
+    are (latitude, longitude, fill, shown text) drawn over the areas. None when the layer
+    has no polygon."""
     if areas.bounds is None:
         return None
-    south, west, north, east = areas.bounds
+    south, west, north, east = bounds or areas.bounds
     fmap = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25)
     fmap.default_js = []
     fmap.default_css = []
     fmap._id = name
     fmap.fit_bounds([[south, west], [north, east]])
-    options = {"layer": areas.layer, "values": values, "root": root, "label": label}
+    options = {
+        "layer": areas.layer,
+        "values": values,
+        "root": root,
+        "label": label,
+        "dots": dots or [],
+    }
     _SharedAreas(f"{name}_areas", options).add_to(fmap)
     figure = fmap.get_root()
     assert isinstance(figure, branca.element.Figure)

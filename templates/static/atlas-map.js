@@ -6,7 +6,7 @@ function atlasAreas(map, options) {
   container.setAttribute("aria-label", options.label + " (map; the table below gives the same numbers)");
   var data = (window.ATLAS_AREAS || {})[options.layer];
   if (!data) { return null; }
-  return L.geoJSON(data, {
+  var areas = L.geoJSON(data, {
     style: function (feature) {
       var value = options.values[feature.properties.id];
       return {
@@ -18,7 +18,8 @@ function atlasAreas(map, options) {
     },
     onEachFeature: function (feature, layer) {
       var value = options.values[feature.properties.id];
-      var text = feature.properties.name + ": " + (value ? value[1] : "\u2013");
+      var text = feature.properties.name + (value && !value[1] ? "" :
+        ": " + (value ? value[1] : "\u2013"));
       layer.bindTooltip(text, { sticky: true });
       if (feature.properties.path) {
         layer.on("click", function () {
@@ -29,6 +30,13 @@ function atlasAreas(map, options) {
       layer.on("mouseout", function () { layer.setStyle({ weight: 0.6, color: "#4d4d4d" }); });
     }
   }).addTo(map);
+  /* Dots (schools): [latitude, longitude, fill, text], over the areas. */
+  (options.dots || []).forEach(function (dot) {
+    L.circleMarker([dot[0], dot[1]], {
+      radius: 6, fillColor: dot[2], fillOpacity: 1, color: "#1a1a1a", weight: 1
+    }).bindTooltip(dot[3]).addTo(map);
+  });
+  return areas;
 }
 
 /* Jump to a district by number, name or neighbourhood (assets/places.js), no server. */
