@@ -142,6 +142,7 @@ class HeatMap:
     parts: MapParts | None
     legend: tuple[LegendEntry, ...]
     cells: tuple[Cell, ...]
+    unit: str = "areas"  # what the legend counts
 
 
 @dataclass(frozen=True)
@@ -626,7 +627,7 @@ def _trend(by_year: dict[str, _Cells], layer: str, geo_id: str) -> Trend | None:
         return None
     table = Section(
         "five_years",
-        "Five years",
+        "Homeless students, year by year",
         "Homeless students and their share of all students, year by year.",
         ("Homeless students", "Share homeless"),
         tuple(
@@ -910,6 +911,7 @@ def _school_maps(
             parts,
             legend,
             tuple(c for _, homeless, share, _ in found for c in (homeless, share)),
+            unit="schools",
         )
         table = Section(
             "schools",
