@@ -860,17 +860,19 @@ def _school_maps(
     cells: _Cells, release: ProtectedRelease, areas: Areas, ctx: SiteContext
 ) -> dict[str, SchoolMap]:
     """Each district's schools with at least :data:`MIN_SCHOOL_HOMELESS` homeless students
-    (a published count), coloured by their published share homeless. Every district's
-    map shares one set of classes, from the shares of every school drawn in the city."""
+    (or the release's smallest shown count, if larger) as a published count, coloured by
+    their published share homeless. Every district's map shares one set of classes, from
+    the shares of every school drawn in the city."""
     layer = release.district_layer
     schools = release.schools
     if schools is None or layer not in schools.columns or areas.bounds is None:
         return {}
+    least = max(MIN_SCHOOL_HOMELESS, release.meta.min_count)
     drawn: dict[str, list[tuple[Any, Cell, Cell, float | None]]] = {}
     for school in schools.sort_values("school_name").itertuples(index=False):
         sid = str(school.school_id)
         homeless, count = cells.get("students", SCHOOL_LAYER, sid, "homeless")
-        if count is None or count < MIN_SCHOOL_HOMELESS:
+        if count is None or count < least:
             continue
         share, value = cells.get("share_of_students", SCHOOL_LAYER, sid, "homeless")
         drawn.setdefault(str(getattr(school, layer)), []).append((school, homeless, share, value))
@@ -915,9 +917,9 @@ def _school_maps(
         )
         table = Section(
             "schools",
-            f"Schools with {MIN_SCHOOL_HOMELESS} or more homeless students",
+            f"Schools with {least} or more homeless students",
             "Schools on the map, with their homeless students and their share of all the "
-            f"school's students; schools with fewer than {MIN_SCHOOL_HOMELESS} homeless "
+            f"school's students; schools with fewer than {least} homeless "
             "students, or whose number is withheld, are not shown.",
             ("Homeless students", "Share homeless"),
             tuple(Row(str(s.school_name), (homeless, share)) for s, homeless, share, _ in found),
