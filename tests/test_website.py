@@ -355,3 +355,25 @@ def test_the_schools_shown_are_in_the_ledger_and_no_other_school(rendered_with_s
         ("districts/2.html", "02D", "students", "40"),
         ("districts/2.html", "02D", "share_of_students", "50.0%"),
     }
+
+
+def test_downloads_page_lists_the_files_of_the_release_and_those_added(monkeypatch):
+    import atlas.render.site as site_module
+
+    monkeypatch.setattr(site_module, "DOWNLOADS", list(site_module.DOWNLOADS))
+    table = site_module.Download("data/tables/students.csv", "Students", "One table.")
+    site_module.add_download(table)
+    site_module.add_download(table)  # once only
+
+    def links(pdf: bool) -> list[str]:
+        files = render_release(_release(), pdf=pdf).files
+        page = BeautifulSoup(files["downloads.html"].decode("utf-8"), "html.parser")
+        return [a["href"] for a in page.select("main ul.downloads a")]
+
+    assert links(pdf=False) == ["data/atlas_long.csv", "manifest.json", "data/tables/students.csv"]
+    assert links(pdf=True) == [
+        "data/atlas_long.csv",
+        "atlas.pdf",
+        "manifest.json",
+        "data/tables/students.csv",
+    ]

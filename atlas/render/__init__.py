@@ -65,7 +65,7 @@ def render_release(
     }
     out = Rendered()
     if site:
-        render_site(out, env, ctx, release, locators=locators)
+        render_site(out, env, ctx, release, locators=locators, with_pdf=pdf)
     if pdf:
         book = env.get_template("book.html").render(
             ctx=ctx,

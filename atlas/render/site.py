@@ -102,7 +102,8 @@ class Download:
 
 
 #: The downloads page's list. Other parts of the atlas (the tables of ``atlas table``)
-#: add their files with :func:`add_download`; a file not in the release is not listed.
+#: add their files with :func:`add_download` before the site is rendered (when their
+#: module is imported, say), for files every build writes.
 DOWNLOADS: list[Download] = [
     Download(
         "data/atlas_long.csv",
@@ -213,8 +214,10 @@ def render_site(
     release: ProtectedRelease,
     *,
     locators: dict[str, Markup | None],
+    with_pdf: bool = True,
 ) -> None:
-    """Every page and asset of the website into ``out``, each shown number in its ledger."""
+    """Every page and asset of the website into ``out``, each shown number in its ledger;
+    the downloads page lists the PDF book only ``with_pdf``."""
     layer = release.district_layer
     frame = release.geographies[layer].frame
     paths = {d.geo_id: d.path for d in ctx.districts}
@@ -246,8 +249,7 @@ def render_site(
     pages.trends = {gid: t for gid in ids if (t := _trend(by_year, layer, gid)) is not None}
     pages.pre_k = {gid: s for gid in ids if (s := _pre_k(cells, layer, gid)) is not None}
     pages.school_maps = _school_maps(cells, release, areas, ctx)
-    shown_files = set(out.files) | {"data/atlas_long.csv", "manifest.json"}
-    pages.downloads = tuple(d for d in DOWNLOADS if d.path in shown_files or d.path == "atlas.pdf")
+    pages.downloads = tuple(d for d in DOWNLOADS if with_pdf or d.path != "atlas.pdf")
 
     def page(path: str, template: str, parts: Iterable[object], **extra: object) -> None:
         root = "../" * path.count("/")
