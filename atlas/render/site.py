@@ -358,7 +358,10 @@ def _map(
     classes: Classes | None = None,
     counts: bool = False,
 ) -> HeatMap:
-    """A heat map of ``shown`` cells (by geo_id); ``values`` are their published values."""
+    """A heat map of ``shown`` cells (by geo_id); ``values`` are their published values.
+    Only areas with a polygon are drawn, counted in the legend and classified."""
+    shown = {gid: cell for gid, cell in shown.items() if gid in areas.each}
+    values = {gid: values[gid] for gid in shown}
     classes = classes or _classes(values.values(), higher_is_better=higher_is_better)
     fills = {
         gid: classes.colour(values[gid]) if cell.shows_number else MARK_FILLS[cell.flag]
