@@ -328,7 +328,7 @@ def test_a_district_map_draws_only_schools_with_ten_or_more_homeless_students(si
     ]
     assert legend == [
         "20.0% (1)",
-        "over 20.0% to 50.0% (0)",
+        "50.0% (0)",  # the class of Dogwood School's 50.0%, in district 2
         "s: withheld to protect student privacy (1)",
     ]
     assert "Birch" not in html and "Elm School" not in html

@@ -355,19 +355,22 @@ def _map(
     *,
     higher_is_better: bool,
     precision: int,
-    classes: Classes | None = None,
+    basis: Sequence[float | None] | None = None,
     counts: bool = False,
 ) -> HeatMap:
     """A heat map of ``shown`` cells (by geo_id); ``values`` are their published values.
-    Only areas with a polygon are drawn, counted in the legend and classified."""
+    Only areas with a polygon are drawn and counted in the legend. The classes come from
+    ``basis`` (the published values of every map that shares them) or else from the
+    values drawn."""
     shown = {gid: cell for gid, cell in shown.items() if gid in areas.each}
     values = {gid: values[gid] for gid in shown}
-    classes = classes or _classes(values.values(), higher_is_better=higher_is_better)
+    basis = list(values.values()) if basis is None else basis
+    classes = _classes(basis, higher_is_better=higher_is_better)
     fills = {
         gid: classes.colour(values[gid]) if cell.shows_number else MARK_FILLS[cell.flag]
         for gid, cell in shown.items()
     }
-    legend = _legend(classes, fills, shown, values, precision, counts=counts)
+    legend = _legend(classes, basis, fills, shown, precision, counts=counts)
     drawn = tuple(shown.values())
     parts = heat_map(
         areas,
@@ -381,32 +384,27 @@ def _map(
 
 def _legend(
     classes: Classes,
+    basis: Sequence[float | None],
     fills: dict[str, str],
     shown: dict[str, Cell],
-    values: dict[str, float | None],
     precision: int,
     *,
     counts: bool,
 ) -> tuple[LegendEntry, ...]:
-    """Each class with its range and how many areas fall in it, then each mark used."""
+    """Each class with its range and how many areas of this map fall in it, then each
+    mark used. A class reads as the smallest and largest of the published values it was
+    made from (Fisher-Jenks classes are clusters), the same on every map sharing it."""
 
     def text(v: float) -> str:
         return f"{round(v):,}" if counts else format_rate(v, precision)
 
     entries: list[LegendEntry] = []
     for (lo, hi), colour in zip(classes.ranges(), classes.colours, strict=True):
-        # A class reads as the published values it holds (Fisher-Jenks classes are
-        # clusters); a class of a shared set of breaks may hold none on this map.
-        inside = [
-            v
-            for gid, fill in fills.items()
-            if fill == colour and shown[gid].shows_number and (v := values[gid]) is not None
-        ]
+        inside = [v for v in basis if v is not None and classes.colour(v) == colour]
         low, high = (min(inside), max(inside)) if inside else (lo, hi)
         words = text(high) if low == high else f"{text(low)} to {text(high)}"
-        if not inside and entries:
-            words = f"over {text(lo)} to {text(hi)}"
-        entries.append(LegendEntry(colour, words, len(inside)))
+        n = sum(1 for gid, fill in fills.items() if fill == colour and shown[gid].shows_number)
+        entries.append(LegendEntry(colour, words, n))
     marks: dict[str, int] = {}
     for cell in shown.values():
         if not cell.shows_number:
@@ -546,7 +544,6 @@ def _outcomes(
         # One set of breaks for every group in the table, so the homeless map and any
         # other group's map compare; classes from published values only.
         every = [cells.get(indicator, layer, gid, g)[1] for gid in ids for g in groups]
-        classes = _classes(every, higher_is_better=better)
         shown = {gid: cells.get(indicator, layer, gid, "homeless") for gid in ids}
         view = _map(
             indicator,
@@ -556,7 +553,7 @@ def _outcomes(
             {gid: v for gid, (_, v) in shown.items()},
             higher_is_better=better,
             precision=cells.precision,
-            classes=classes,
+            basis=every,
         )
         yield OutcomeSection(
             indicator,
@@ -881,7 +878,8 @@ def _school_maps(
             continue
         share, value = cells.get("share_of_students", SCHOOL_LAYER, sid, "homeless")
         drawn.setdefault(str(getattr(school, layer)), []).append((school, homeless, share, value))
-    classes = _classes([v for found in drawn.values() for *_, v in found], higher_is_better=False)
+    basis = [v for found in drawn.values() for *_, v in found]
+    classes = _classes(basis, higher_is_better=False)
     out: dict[str, SchoolMap] = {}
     for d in ctx.districts:
         found = drawn.get(d.geo_id)
@@ -911,7 +909,7 @@ def _school_maps(
                 for s, homeless, share, _ in found
             ],
         )
-        legend = _legend(classes, fills, shares, values, cells.precision, counts=False)
+        legend = _legend(classes, basis, fills, shares, cells.precision, counts=False)
         view = HeatMap(
             "schools",
             title,
