@@ -122,6 +122,7 @@ def build_atlas(
         district_layer=config.district_layer.name,
         years=tuple(school_years(extract)),
         meta=_meta(config),
+        schools=extract.schools,
     )
     with stage("render", "Rendering pages, maps and the PDF"):
         rendered = render_release(
