@@ -97,8 +97,10 @@ def complement(
                 return
 
     rounds()
-    for _ in range(max_checks if check is not None else 0):
-        narrow = check(withheld())  # type: ignore[misc]
+    for _ in range(max_checks):
+        if check is None:
+            break
+        narrow = check(withheld())
         if len(narrow) == 0:
             break
         system.widen(narrow)
