@@ -24,7 +24,8 @@ number is a sum of units. What it assumes, each from the docs:
 * a rate's ``all`` grade band covers the bands it is defined on (K-12 rates: no pre-K).
 
 Then, for every withheld cell, it asks a linear program (scipy's HiGHS) the least and
-the most its numerator, and its denominator minus numerator, can be, given everything
+the most its numerator, and a rate's denominator minus numerator (a share's
+denominator: both its sides are counts of students), can be, given everything
 published.
 """
 
@@ -81,8 +82,8 @@ CAP = 1e6
 
 @dataclass(frozen=True)
 class Finding:
-    """A withheld cell's side (``numerator``, or ``complement``: denominator minus
-    numerator) and the interval the published release allows it. ``exact`` when the
+    """A withheld cell's side (``numerator``; for a rate its ``complement``, denominator
+    minus numerator; for a share of students its ``denominator``) and the interval the published release allows it. ``exact`` when the
     interval is the program's optimum both ways; otherwise it is only known to be at
     least as wide (two published-consistent releases differ that much)."""
 
@@ -243,7 +244,10 @@ class Attacker:
         targets: list[tuple[Key, str, list[int], list[int]]] = []
         for key, num, den in withheld:
             sides = [("numerator", num, [])]
-            if den is not None:
+            if den is not None and key[3] == "share_of_students":
+                # Both sides are students counts; the complement is other groups' counts.
+                sides.append(("denominator", den, []))
+            elif den is not None:
                 sides.append(("complement", den, num))
             for side, plus, minus in sides:
                 public = all(frozenset(u) in shown for u in (plus, minus) if u)
