@@ -83,9 +83,10 @@ CAP = 1e6
 @dataclass(frozen=True)
 class Finding:
     """A withheld cell's side (``numerator``; for a rate its ``complement``, denominator
-    minus numerator; for a share of students its ``denominator``) and the interval the published release allows it. ``exact`` when the
-    interval is the program's optimum both ways; otherwise it is only known to be at
-    least as wide (two published-consistent releases differ that much)."""
+    minus numerator; for a share of students its ``denominator``) and the interval the
+    published release allows it. ``exact`` when the interval is the program's optimum
+    both ways; otherwise it is only known to be at least as wide (two releases that
+    agree with everything published differ that much)."""
 
     key: Key
     side: str
