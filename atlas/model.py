@@ -374,6 +374,8 @@ class ReleaseMeta:
     rate_precision: int
     city_name: str = "City"  # what readers call the whole area
     attribution: tuple[str, ...] = ()  # boundary attributions to show
+    #: Top and bottom coding as readers are told it; empty when rates are not coded.
+    coding: str = ""
 
 
 @dataclass
@@ -405,6 +407,10 @@ class ProtectedRelease:
     district_layer: str
     years: tuple[str, ...]
     meta: ReleaseMeta
+    #: Where schools are, for the district maps' dots: ``school_id``, ``school_name``,
+    #: ``longitude``, ``latitude`` and one column per layer with the school's geo_id
+    #: (places, not students; which dots show comes from the protected cells). None: no map.
+    schools: Any = None
 
     @property
     def latest_year(self) -> str:
