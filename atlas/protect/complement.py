@@ -80,7 +80,10 @@ def complement(
     secret = np.asarray(secret, dtype=bool)
     system.min_count = min_count
     shown = system.shown
-    system.hide(shown.loc[shown["secret"].to_numpy() & secret[shown["cell"]], "q"])
+    start = shown.loc[shown["secret"].to_numpy() & secret[shown["cell"]], "q"].to_numpy()
+    # A quantity a reader knows already (``System.known``) is not hidden by withholding
+    # a cell that shows it; the cell is withheld all the same.
+    system.hide(start[~system.known[start]])
 
     def withheld() -> np.ndarray:
         out = np.zeros(system.n_cells, dtype=bool)
@@ -143,6 +146,9 @@ class System:
         self.coef = np.concatenate([eqs["coef"].to_numpy(), -np.sign(rest["rest"].to_numpy())])
         self.hidden = np.zeros(len(self.value), dtype=bool)
         self.hidden[self.n :] = True
+        # Quantities a reader knows from elsewhere (a previous edition published them
+        # with the same value): hiding them hides nothing, so they count as published.
+        self.known = np.zeros(len(self.value), dtype=bool)
         self.cell = shown["cell"].to_numpy()
         self.cell_q = shown["q"].to_numpy()
         self.n_cells = n_cells
@@ -178,7 +184,7 @@ class System:
 
     def round(self) -> bool:
         """Withhold one complement in every exposing equation; False when none exposes."""
-        h = self.hidden[self.q]
+        h = self.hidden[self.q] & ~self.known[self.q]
         n_eq = int(self.eq.max()) + 1
         count = np.bincount(self.eq, weights=h, minlength=n_eq)
         real = np.bincount(self.eq, weights=h & (self.q < self.n), minlength=n_eq)
@@ -201,6 +207,7 @@ class System:
         """For each flagged equation, its published member that costs least among those
         of at least ``need`` students; else its largest. Ties go to the lower id."""
         cand = equations[self.eq] & ~self.hidden[self.q] & (self.q < self.n)
+        cand &= ~self.known[self.q]
         cand &= self.value[self.q] > 0
         frame = pd.DataFrame(
             {
