@@ -351,7 +351,8 @@ def _denominator_equations(q: pd.DataFrame, count_indicators: set[str]) -> pd.Da
     """Rates whose denominator a reader knows from elsewhere: yes + no = that count.
 
     Decided from the data, per rate: its denominator equals the students in the same
-    cell everywhere, or all but pre-K; or equals another rate's everywhere (graduation
+    cell everywhere, or all but pre-K, or is at most that (the gap is then unknown); or
+    equals another rate's everywhere (graduation
     and dropout, the race shares), in which case the shares of one partition add up to
     it too.
     """
@@ -377,15 +378,22 @@ def _denominator_equations(q: pd.DataFrame, count_indicators: set[str]) -> pd.Da
             part[["q_yes"]].rename(columns={"q_yes": "q"}).assign(coef=-1.0, _i=part.index),
             part[["q_no"]].rename(columns={"q_no": "q"}).assign(coef=-1.0, _i=part.index),
         ]
-        if (part["den"] == part["s_val"]).all():
+        # The denominator is the students, or the students but pre-K; or it is bounded
+        # by them (a rate on students with a day enrolled): then the gap is the
+        # equation's unpublished rest, at least zero (taken as exact where it is zero,
+        # which only makes the attacker stronger).
+        k12 = part["s_val"] - part["p_val"]
+        exact = (part["den"] == part["s_val"]).all() or (part["den"] == k12).all()
+        if (part["den"] == part["s_val"]).all() or not (part["den"] <= k12).all():
+            if not (part["den"] <= part["s_val"]).all():
+                continue
             rows.append(part[["s_q"]].rename(columns={"s_q": "q"}).assign(coef=1.0, _i=part.index))
-        elif (part["den"] == part["s_val"] - part["p_val"]).all():
+        else:
             rows.append(part[["s_q"]].rename(columns={"s_q": "q"}).assign(coef=1.0, _i=part.index))
             pk = part[part["p_q"].notna()]
             rows.append(pk[["p_q"]].rename(columns={"p_q": "q"}).assign(coef=-1.0, _i=pk.index))
-        else:
-            continue
-        aliased.add(family)
+        if exact:
+            aliased.add(family)
         eq = pd.concat(rows, ignore_index=True)
         eq["key"] = f"{family}|" + eq["_i"].astype(str)
         frames.append(eq)
