@@ -321,8 +321,15 @@ INDICATOR_INFO |= {
 }
 
 
-_GRADE_WORDS = {"PK": "pre-K", "K": "kindergarten"}
-_GRADE_LABELS = {"PK": "Pre-K", "K": "Kindergarten"}
+_GRADE_WORDS = {"K": "kindergarten"}
+_GRADE_LABELS = {"K": "Kindergarten"}
+_BAND_WORDS = {
+    "elementary": "elementary grades (K-5)",
+    "middle": "middle-school grades (6-8)",
+    "high": "high-school grades (9-12)",
+}
+#: Grades of the grade distribution: each is a share of its band (pre-K is a band).
+BAND_GRADES: tuple[str, ...] = tuple(g for g in GRADES if g != "PK")
 #: Groups of the five-year distributions (years homeless, types of homelessness).
 HISTORY_DISTRIBUTION_GROUPS: tuple[str, ...] = (
     "ever_homeless",
@@ -344,7 +351,12 @@ IEP_GROUPS: tuple[str, ...] = (
 PARTITIONS |= {
     "years_homeless": tuple(f"years_homeless_{n}" for n in range(1, 6)),
     "homeless_types": tuple(f"homeless_types_{n}" for n in range(1, 5)),
-    "grade": tuple(f"grade_{g.lower()}" for g in GRADES),
+    **{
+        f"grade_{band}": tuple(
+            f"grade_{g.lower()}" for g in BAND_GRADES if BAND_OF_GRADE[g] == band
+        )
+        for band in _BAND_WORDS
+    },
 }
 INDICATOR_INFO |= {
     i.id: i
@@ -358,14 +370,6 @@ INDICATOR_INFO |= {
             "last school",
             ("all",),
             IEP_GROUPS,
-        ),
-        IndicatorInfo(
-            "share_homeless_k1",
-            "Share homeless in kindergarten and grade 1",
-            "rate",
-            "Students in kindergarten or grade 1 who were homeless during the year",
-            ("all",),
-            ("all",),
         ),
         IndicatorInfo(
             "pre_k_reach",
@@ -407,11 +411,11 @@ INDICATOR_INFO |= {
                 f"{_GRADE_LABELS.get(g, f'Grade {g}')} students",
                 "rate",
                 f"Students in {_GRADE_WORDS.get(g, f'grade {g}')} at their final school of "
-                "the year, as a share of students in the group",
-                ("all",),
+                f"the year, as a share of the group's students in {_BAND_WORDS[BAND_OF_GRADE[g]]}",
+                (BAND_OF_GRADE[g],),
                 GRADE_GROUPS,
             )
-            for g in GRADES
+            for g in BAND_GRADES
         ],
     )
 }

@@ -136,20 +136,43 @@ def test_years_homeless_has_no_rows_without_four_prior_years(tmp_path, history_r
 # ---------------------------------------------------------------- grade distribution
 
 
-def test_grade_distribution_by_housing(tmp_path, tiny_rows):
-    cells = _cells(tmp_path, tiny_rows)
-    # A grade 3 housed, B grade 7 in shelter, C grade 10 doubled up, D pre-K housed.
-    assert _cell(cells, "all", "grade_3") == (1, 4)
-    assert _cell(cells, "all", "grade_pk") == (1, 4)
-    assert _cell(cells, "homeless", "grade_7") == (1, 2)
-    assert _cell(cells, "homeless", "grade_10") == (1, 2)
-    assert _cell(cells, "homeless", "grade_3") == (0, 2)
-    assert _cell(cells, "housed", "grade_pk") == (1, 2)
-    # D's school is in district 75: district 1 has A only.
-    assert _cell(cells, "all", "grade_3", layer="school_district", geo="1") == (1, 1)
+@pytest.fixture
+def grade_rows(tiny_rows):
+    y = "2014-15"
+    return [
+        *tiny_rows,  # A grade 3 housed, B grade 7 in shelter, C grade 10 doubled up, D pre-K
+        spell("K1", y, "S1", "K", "DBL"),
+        spell("K2", y, "S1", "K"),
+        spell("K3", y, "S3", "1", "DHS"),  # district 2
+        spell("K4", y, "S1", "2", "DHS"),
+    ]
+
+
+def test_grade_distribution_within_each_band_by_housing(tmp_path, grade_rows):
+    cells = _cells(tmp_path, grade_rows)
+    # Elementary: A (3), K1 (K), K2 (K), K3 (1), K4 (2); homeless K1, K3, K4.
+    assert _cell(cells, "all", "grade_k", band="elementary") == (2, 5)
+    assert _cell(cells, "all", "grade_1", band="elementary") == (1, 5)
+    assert _cell(cells, "all", "grade_3", band="elementary") == (1, 5)
+    assert _cell(cells, "all", "grade_5", band="elementary") == (0, 5)
+    assert _cell(cells, "homeless", "grade_k", band="elementary") == (1, 3)
+    assert _cell(cells, "homeless", "grade_2", band="elementary") == (1, 3)
+    assert _cell(cells, "homeless", "grade_3", band="elementary") == (0, 3)
+    assert _cell(cells, "housed", "grade_k", band="elementary") == (1, 2)
+    assert _cell(cells, "homeless", "grade_7", band="middle") == (1, 1)
+    assert _cell(cells, "homeless", "grade_10", band="high") == (1, 1)
+    # District 1 has A, K1, K2, K4 (K3's school S3 is in district 2).
+    assert _cell(cells, "all", "grade_k", layer="school_district", geo="1", band="elementary") == (
+        2,
+        4,
+    )
     grades = cells[cells["indicator"].str.startswith("grade_")]
     assert set(grades["group"]) == {"all", "homeless", "housed"}
-    assert grades["indicator"].nunique() == 14
+    # Kindergarten to 12, no pre-K (a band of its own); each grade in its band only.
+    assert grades["indicator"].nunique() == 13
+    assert set(grades.loc[grades["indicator"] == "grade_k", "grade_band"]) == {"elementary"}
+    assert set(grades.loc[grades["indicator"] == "grade_8", "grade_band"]) == {"middle"}
+    assert "school" not in set(grades["layer"])
 
 
 # ---------------------------------------------------------------- late IEP
@@ -278,34 +301,43 @@ def _row(geo, indicator, group, band, num, den, flag):
     }
 
 
-def _pair(geo, pre_k, k1):
-    """Published-table rows: pre-K share homeless and K-1 share homeless, each given as
-    (numerator, denominator, flag)."""
-    return [
-        _row(geo, "share_of_students", "homeless", "pre_k", *pre_k),
-        _row(geo, "share_homeless_k1", "all", "all", *k1),
-    ]
+def _sources(geo, pre_k, k=((300, "published"), (30, "published")), g1=None):
+    """Published-table rows: the pre-K share homeless as (numerator, denominator, flag);
+    the kindergarten and grade 1 students, all and homeless, as (numerator, flag), each
+    of a band of 1,000 elementary students (the band does not enter reach)."""
+    g1 = g1 or ((200, "published"), (20, "published"))
+    rows = [_row(geo, "share_of_students", "homeless", "pre_k", *pre_k)]
+    for indicator, (everyone, homeless) in (("grade_k", k), ("grade_1", g1)):
+        rows.append(_row(geo, indicator, "all", "elementary", everyone[0], 1000, everyone[1]))
+        rows.append(_row(geo, indicator, "homeless", "elementary", homeless[0], 100, homeless[1]))
+    return rows
+
+
+def _published(*counts):
+    return tuple((n, "published") for n in counts)
 
 
 def test_pre_k_reach_from_published_cells_only():
     table = pd.DataFrame(
         [
-            # 20 of 100 pre-K homeless; K-1 50 of 500 (10%): predicted 10, reach 200%.
-            *_pair("1", (20, 100, "published"), (50, 500, "published")),
-            # 12 of 200 (6%) against 30 of 400 (7.5%): predicted 15, reach 80%.
-            *_pair("2", (12, 200, "published"), (30, 400, "published")),
-            # 13 of 90 against 40 of 310: 100 * 13 * 310 / (90 * 40) = 111.944...
-            *_pair("3", (13, 90, "published"), (40, 310, "published")),
+            # 20 of 100 pre-K homeless; K-1 (30 + 20) of (300 + 200), 10%: predicted 10,
+            # reach 200%.
+            *_sources("1", (20, 100, "published")),
+            # 12 of 200 (6%) against (20 + 10) of (250 + 150), 7.5%: predicted 15, 80%.
+            *_sources("2", (12, 200, "published"), _published(250, 20), _published(150, 10)),
+            # 13 of 90 against (25 + 15) of (160 + 150): 100 * 13 * 310 / (90 * 40)
+            # = 111.944...
+            *_sources("3", (13, 90, "published"), _published(160, 25), _published(150, 15)),
             # Pre-K share withheld: reach withheld, no number at all.
-            *_pair("4", (5, 100, "withheld"), (50, 500, "published")),
-            # K-1 share withheld: likewise.
-            *_pair("5", (20, 100, "published"), (4, 500, "withheld")),
+            *_sources("4", (5, 100, "withheld")),
+            # Homeless grade 1 students withheld: likewise.
+            *_sources("5", (20, 100, "published"), g1=((200, "published"), (4, "withheld"))),
             # No homeless students in K-1: nothing to predict from.
-            *_pair("6", (0, 100, "published"), (0, 300, "published")),
+            *_sources("6", (0, 100, "published"), _published(300, 0), _published(200, 0)),
             # 12 of 25 in pre-K: too few for a rate; the count still shows.
-            *_pair("7", (12, 25, "omitted_reliability"), (50, 500, "published")),
+            *_sources("7", (12, 25, "omitted_reliability")),
             # No pre-K at all.
-            *_pair("8", (0, 0, "not_applicable"), (50, 500, "published")),
+            *_sources("8", (0, 0, "not_applicable")),
         ],
         columns=list(LONG_COLUMNS),
     )
@@ -330,22 +362,6 @@ def test_pre_k_reach_from_published_cells_only():
     assert reach.loc["7", "numerator"] == 12 and np.isnan(reach.loc["7", "value"])
     assert reach.loc["8", "flag"] == "not_applicable"
     assert reach.loc["8", "note"] == "No students in pre-K"
-
-
-def test_share_homeless_in_k1_counts_kindergarten_and_grade_1(tmp_path, tiny_rows):
-    y = "2014-15"
-    rows = [
-        *tiny_rows,
-        spell("K1", y, "S1", "K", "DBL"),
-        spell("K2", y, "S1", "K"),
-        spell("K3", y, "S3", "1", "DHS"),
-        spell("K4", y, "S1", "2", "DHS"),  # grade 2: not counted
-    ]
-    cells = _cells(tmp_path, rows)
-    assert _cell(cells, "all", "share_homeless_k1") == (2, 3)
-    assert _cell(cells, "all", "share_homeless_k1", layer="school_district", geo="1") == (1, 2)
-    k1 = cells[cells["indicator"] == "share_homeless_k1"]
-    assert set(k1["group"]) == {"all"} and set(k1["grade_band"]) == {"all"}
 
 
 # ---------------------------------------------------------------- privacy: partitions
@@ -386,6 +402,7 @@ def test_each_five_year_distribution_is_a_partition_the_protection_knows(
     assert _pinned(cells, hidden, "ever_homeless") == (expected, expected)
 
 
-def test_grade_distribution_is_a_partition_the_protection_knows(tmp_path, tiny_rows):
-    cells = _cells(tmp_path, tiny_rows)
-    assert _pinned(cells, "grade_3", "all") == (1, 1)  # A, of 4 students
+def test_grade_distribution_is_a_partition_the_protection_knows(tmp_path, grade_rows):
+    # The grades of a band add up to the band's students: hidden, grade 3 is pinned (A).
+    cells = _cells(tmp_path, grade_rows)
+    assert _pinned(cells, "grade_3", "all") == (1, 1)
