@@ -33,8 +33,5 @@ def _bucket(prefix: str, column: str, value: int) -> Indicator:
 
 INDICATORS = [
     *[_bucket("years_homeless", "years_homeless", n) for n in range(1, HISTORY_YEARS + 2)],
-    *[
-        _bucket("homeless_types", "homeless_types", n)
-        for n in range(1, len(HOMELESS_TYPES) + 1)
-    ],
+    *[_bucket("homeless_types", "homeless_types", n) for n in range(1, len(HOMELESS_TYPES) + 1)],
 ]
