@@ -31,6 +31,13 @@ _config_option = click.option(
 )
 _quiet_option = click.option("--quiet", is_flag=True, help="Print only problems.")
 _strict_option = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+_previous_option = click.option(
+    "--previous",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The previous edition's release folder (with data/atlas_long.csv and "
+    "manifest.json): what it withheld stays withheld, and both are audited together.",
+)
 
 
 class _Progress:
@@ -117,12 +124,19 @@ def validate(config_path: Path, strict: bool) -> None:
 @_config_option
 @_strict_option
 @_quiet_option
-def build(config_path: Path, strict: bool, quiet: bool) -> None:
+@_previous_option
+def build(config_path: Path, strict: bool, quiet: bool, previous: Path | None) -> None:
     """Build the whole atlas: website, PDF, tables and manifest."""
     from atlas.config import load_config
 
     try:
-        _build(load_config(config_path), strict=strict, progress=_Progress(quiet), output=None)
+        _build(
+            load_config(config_path),
+            strict=strict,
+            progress=_Progress(quiet),
+            output=None,
+            previous=previous,
+        )
     except AtlasError as exc:
         _fail(exc)
 
@@ -159,7 +173,16 @@ def build(config_path: Path, strict: bool, quiet: bool) -> None:
     help="Folder for the atlas.",
 )
 @_quiet_option
-def demo(scale: float, seed: int, first_year: str, out: Path, build_dir: Path, quiet: bool) -> None:
+@_previous_option
+def demo(
+    scale: float,
+    seed: int,
+    first_year: str,
+    out: Path,
+    build_dir: Path,
+    quiet: bool,
+    previous: Path | None,
+) -> None:
     """Generate the synthetic demo city into --out and build its atlas into --build."""
     from atlas.config import load_config
     from atlas.demo import generate_city
@@ -169,7 +192,13 @@ def demo(scale: float, seed: int, first_year: str, out: Path, build_dir: Path, q
         progress(f"Generating the demo city (scale {scale}, seed {seed}) in {out}")
         generate_city(out, scale=scale, seed=seed, first_year=first_year, progress=progress)
         config = load_config(out / "atlas.toml")
-        _build(config, strict=True, progress=progress, output=build_dir.resolve())
+        _build(
+            config,
+            strict=True,
+            progress=progress,
+            output=build_dir.resolve(),
+            previous=previous,
+        )
     except AtlasError as exc:
         progress.close()
         _fail(exc)
@@ -186,11 +215,20 @@ def _year(text: str) -> str:
     return text
 
 
-def _build(config: Config, *, strict: bool, progress: _Progress, output: Path | None) -> None:
+def _build(
+    config: Config,
+    *,
+    strict: bool,
+    progress: _Progress,
+    output: Path | None,
+    previous: Path | None = None,
+) -> None:
     from atlas.pipeline import build_atlas
 
     try:
-        result = build_atlas(config, strict=strict, output=output, progress=progress)
+        result = build_atlas(
+            config, strict=strict, output=output, progress=progress, previous=previous
+        )
     finally:
         progress.close()
     warnings = [p for p in result.problems if p.severity == "warning"]

@@ -25,8 +25,8 @@ from atlas.config import Config
 from atlas.errors import Problem
 from atlas.indicators.reach import pre_k_reach
 from atlas.model import INDICATOR_INFO, SCHOOL_LAYER, ProtectedRelease, ReleaseMeta
-from atlas.protect import protect
-from atlas.protect.complement import build_system, complement
+from atlas.protect import editions, protect
+from atlas.protect.complement import Parents, build_system, complement
 from atlas.protect.primary import Coding, primary_withheld
 from atlas.protect.ranks import ranks
 from atlas.protect.report import privacy_report, write_privacy_report
@@ -63,8 +63,11 @@ def build_atlas(
     strict: bool = False,
     output: Path | None = None,
     progress: Callable[[str], None] | None = None,
+    previous: Path | None = None,
 ) -> BuildResult:
-    """Build the whole atlas described by ``config`` into ``output`` (default: config's)."""
+    """Build the whole atlas described by ``config`` into ``output`` (default: config's);
+    with ``previous`` (the previous edition's release folder), protect both together
+    (:mod:`atlas.protect.editions`)."""
     say = progress or (lambda _message: None)
     target = output or config.path(config.output)
     result = BuildResult(output=target, report=config.path(config.reports) / "build.json")
@@ -77,8 +80,14 @@ def build_atlas(
         result.timings[name] = time.perf_counter() - start
 
     with stage("load_validate_join", "Reading and checking the inputs"):
+        prior = editions.load_previous(previous) if previous is not None else None
         extract = validate(config, strict=strict)
-    result.problems = extract.problems
+    result.problems = list(extract.problems)
+    changed = editions.changed_layers(prior, editions.checksums(config)) if prior else []
+    if prior and changed:
+        result.problems.append(
+            Problem(str(prior.path), editions.changed_message(changed), severity="warning")
+        )
     with stage("compute", "Computing indicators"):
         cells = compute(config, extract)
     with stage("protect", "Protecting every cell"):
@@ -92,6 +101,13 @@ def build_atlas(
         system = build_system(
             system_cells, count_indicators=counts - places, parents=_parents(config, extract)
         )
+        carried = editions.carry(prior, cells, changed) if prior else None
+        fixed = primary if carried is None else primary | carried.withheld
+        known: dict[str, int] = {}
+        if carried is not None:
+            known = editions.know_published(
+                system, system_cells, carried.subset(students), counts - places
+            )
         min_count = config.privacy.min_count
 
         def attacker(withheld: np.ndarray) -> np.ndarray:
@@ -99,7 +115,7 @@ def build_atlas(
             return np.array([n.quantity for n in found], dtype=np.int64)
 
         withheld = pd.Series(
-            complement(system, primary[students].to_numpy(), min_count=min_count, check=attacker),
+            complement(system, fixed[students].to_numpy(), min_count=min_count, check=attacker),
             index=cells.index[students],
         )
         table = protect(
@@ -109,7 +125,7 @@ def build_atlas(
             min_count=config.privacy.min_count,
             min_denominator=config.privacy.min_denominator,
             precision=config.indicators.rate_precision,
-            complements=withheld,
+            complements=withheld.reindex(cells.index, fill_value=False) | fixed,
             coding=_coding(config),
         )
         table = pd.concat(
@@ -127,6 +143,7 @@ def build_atlas(
         district_layer=config.district_layer.name,
         years=tuple(school_years(extract)),
         meta=_meta(config),
+        schools=extract.schools,
     )
     with stage("render", "Rendering pages, maps and the PDF"):
         rendered = render_release(
@@ -137,7 +154,11 @@ def build_atlas(
         )
         rendered.files[LONG_CSV] = long_csv(table, precision=config.indicators.rate_precision)
     with stage("audit", "Auditing every number shown, and what it reveals"):
-        privacy = privacy_report(cells, table, primary, withheld)
+        privacy = privacy_report(
+            cells, table, primary, withheld, carried=None if carried is None else carried.withheld
+        )
+        if prior and carried is not None:
+            privacy["previous_edition"] = editions.summary(prior, carried, known, primary)
         try:
             audit(
                 rendered,
@@ -177,17 +198,18 @@ def _coding_words(config: Config) -> str:
     )
 
 
-def _parents(config: Config, extract: Extract) -> dict[str, pd.Series]:
+def _parents(config: Config, extract: Extract) -> Parents:
     """Each nested layer's parent ids by geo_id (the Series named by the parent layer);
-    schools' by their district."""
-    parents = {}
+    schools' by the geography of every layer they lie in."""
+    parents: dict[str, pd.Series | list[pd.Series]] = {}
     for name, geo in extract.layers.items():
         if geo.parent:
             series = geo.frame.set_index("geo_id")["parent_id"].dropna()
             parents[name] = series.rename(geo.parent)
-    district = config.district_layer.name
-    schools = extract.schools.set_index("school_id")[district].dropna().astype(str)
-    parents[SCHOOL_LAYER] = schools.rename(district)
+    schools = extract.schools.set_index("school_id")
+    parents[SCHOOL_LAYER] = [
+        schools[layer.name].dropna().astype(str).rename(layer.name) for layer in config.layers
+    ]
     return parents
 
 

@@ -59,6 +59,7 @@ def attack_equations(
     n_all = len(system.value)
     visible = np.zeros(n_all, dtype=bool)
     np.logical_or.at(visible, system.cell_q, ~withheld[system.cell])
+    visible |= system.known  # published by a previous edition with the same value
     unknown = ~visible
     unknown[system.n :] = True
     shown_by_cell = np.zeros(n_all, dtype=bool)

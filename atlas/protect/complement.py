@@ -11,7 +11,9 @@ exactly and that a reader knows:
   its two income groups, ever homeless = homeless + formerly homeless, all = ever
   homeless + always housed, homeless = ever + never in shelter);
 * grade bands within all grades; every layer within the city; districts within their
-  parent layer; schools within their district;
+  parent layer; schools within the district of every layer they lie in (school
+  locations are public, so a reader can add up the schools of a community district
+  and compare it with the school districts that overlap it);
 * a rate's denominator is a count of the ``students`` table where the two agree in
   every cell (all students, or all but pre-K), and rates with the same denominator
   (the race shares, graduation and dropout) share it; shares of one partition (race
@@ -36,7 +38,7 @@ combines them all, by linear programming, over the same system (:func:`build_sys
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -53,6 +55,9 @@ GROUP_RELATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("homeless", ("ever_in_shelter", "never_in_shelter")),
 )
 _PLACE = ["year", "layer", "geo_id", "group", "grade_band"]
+#: Per layer, where its geographies lie: one Series (child id -> parent id, named after
+#: the parent layer) or several.
+Parents = Mapping[str, "pd.Series | list[pd.Series]"]
 _Q = ["family", "measure", *_PLACE]
 
 
@@ -63,43 +68,53 @@ def complement(
     min_count: int,
     max_rounds: int = 200,
     check: Callable[[np.ndarray], np.ndarray] | None = None,
-    max_checks: int = 10,
+    max_checks: int = 30,
 ) -> np.ndarray:
     """Which cells to withhold (by position in the cells ``system`` was built from):
     the primary ones (``secret``) and their complements.
 
     ``check``, given the cells withheld, returns the quantities that the equations
     taken together still pin too closely (the audit's attacker); each gets one more
-    complement, and the rounds run again, up to ``max_checks`` times.
+    complement, and the rounds run again, up to ``max_checks`` times. Whatever the last
+    check leaves, the audit finds again and refuses to publish.
     """
     secret = np.asarray(secret, dtype=bool)
     system.min_count = min_count
     shown = system.shown
-    system.hide(shown.loc[shown["secret"].to_numpy() & secret[shown["cell"]], "q"])
+    start = shown.loc[shown["secret"].to_numpy() & secret[shown["cell"]], "q"].to_numpy()
+    # A quantity a reader knows already (``System.known``) is not hidden by withholding
+    # a cell that shows it; the cell is withheld all the same.
+    system.hide(start[~system.known[start]])
 
     def withheld() -> np.ndarray:
         out = np.zeros(system.n_cells, dtype=bool)
         out[system.withheld_cells()] = True
         return out | secret
 
-    for _ in range(max_checks + 1):
+    def rounds() -> None:
         for _ in range(max_rounds):
             if not system.round():
-                break
+                return
+
+    rounds()
+    for _ in range(max_checks):
         if check is None:
             break
         narrow = check(withheld())
         if len(narrow) == 0:
             break
         system.widen(narrow)
+        rounds()
     return withheld()
 
 
-def build_system(
-    cells: pd.DataFrame, *, count_indicators: set[str], parents: dict[str, pd.Series]
-) -> System:
+def build_system(cells: pd.DataFrame, *, count_indicators: set[str], parents: Parents) -> System:
     """The quantities that ``cells`` show (cells numbered by position) and the
-    equations a reader knows between them."""
+    equations a reader knows between them.
+
+    ``parents`` gives, for a layer, the id of the place each of its geographies lies in,
+    as a Series named after the containing layer (or a list of them: a school lies in a
+    district of every layer)."""
     cells = cells.reset_index(drop=True)
     shown = _shown_quantities(cells, count_indicators)
     quantities = shown.drop_duplicates(_Q).reset_index(drop=True)[[*_Q, "value"]]
@@ -136,6 +151,9 @@ class System:
         self.coef = np.concatenate([eqs["coef"].to_numpy(), -np.sign(rest["rest"].to_numpy())])
         self.hidden = np.zeros(len(self.value), dtype=bool)
         self.hidden[self.n :] = True
+        # Quantities a reader knows from elsewhere (a previous edition published them
+        # with the same value): hiding them hides nothing, so they count as published.
+        self.known = np.zeros(len(self.value), dtype=bool)
         self.cell = shown["cell"].to_numpy()
         self.cell_q = shown["q"].to_numpy()
         self.n_cells = n_cells
@@ -171,7 +189,7 @@ class System:
 
     def round(self) -> bool:
         """Withhold one complement in every exposing equation; False when none exposes."""
-        h = self.hidden[self.q]
+        h = self.hidden[self.q] & ~self.known[self.q]
         n_eq = int(self.eq.max()) + 1
         count = np.bincount(self.eq, weights=h, minlength=n_eq)
         real = np.bincount(self.eq, weights=h & (self.q < self.n), minlength=n_eq)
@@ -194,6 +212,7 @@ class System:
         """For each flagged equation, its published member that costs least among those
         of at least ``need`` students; else its largest. Ties go to the lower id."""
         cand = equations[self.eq] & ~self.hidden[self.q] & (self.q < self.n)
+        cand &= ~self.known[self.q]
         cand &= self.value[self.q] > 0
         frame = pd.DataFrame(
             {
@@ -248,7 +267,7 @@ def _shown_quantities(cells: pd.DataFrame, count_indicators: set[str]) -> pd.Dat
 
 
 def _equations(
-    quantities: pd.DataFrame, count_indicators: set[str], parents: dict[str, pd.Series]
+    quantities: pd.DataFrame, count_indicators: set[str], parents: Parents
 ) -> pd.DataFrame:
     """Every equation as rows (eq, q, coef), plus ``rest``: the unpublished difference
     (NaN where the equation holds exactly among published quantities)."""
@@ -272,8 +291,9 @@ def _equations(
         if layer == CITY_LAYER:
             continue
         blocks.append(_layer_equation(q, layer, None))
-        if layer in parents:
-            blocks.append(_layer_equation(q, layer, parents[layer]))
+        within = parents.get(layer, [])
+        for parent in [within] if isinstance(within, pd.Series) else within:
+            blocks.append(_layer_equation(q, layer, parent))
     blocks.append(_denominator_equations(q, count_indicators))
     eqs = pd.concat([b for b in blocks if len(b)], ignore_index=True)
     eqs["eq"] = eqs.groupby(["block", "key"], sort=True).ngroup()

@@ -18,17 +18,29 @@ import pandas as pd
 from atlas.model import GROUP_LABELS, GROUPS
 
 REASONS = ("privacy", "complement", "reliability")
+#: Withheld because the previous edition withheld the same cell (atlas.protect.editions).
+PREVIOUS = "previous edition"
+_HIDDEN = ("privacy", "complement", PREVIOUS)
 
 
 def privacy_report(
-    cells: pd.DataFrame, table: pd.DataFrame, primary: pd.Series, withheld: pd.Series
+    cells: pd.DataFrame,
+    table: pd.DataFrame,
+    primary: pd.Series,
+    withheld: pd.Series,
+    carried: pd.Series | None = None,
 ) -> dict[str, Any]:
-    """Counts of withheld cells by reason and the students behind them, per group."""
+    """Counts of withheld cells by reason and the students behind them, per group.
+
+    ``carried``: cells withheld because the previous edition withheld them (reason
+    "previous edition", unless the primary rule withholds them too)."""
     frame = cells[["indicator", "layer", "group"]].copy()
     complement = withheld.reindex(cells.index, fill_value=False) & ~primary
     frame["reason"] = None
     frame.loc[primary, "reason"] = "privacy"
     frame.loc[complement, "reason"] = "complement"
+    if carried is not None:
+        frame.loc[carried.reindex(cells.index, fill_value=False) & ~primary, "reason"] = PREVIOUS
     keys = ["year", "layer", "geo_id", "group", "grade_band", "indicator"]
     omitted = (
         cells[keys]
@@ -44,9 +56,9 @@ def privacy_report(
     # Students whose number is hidden: a count's students, a rate's denominator.
     den = cells["denominator"].astype(float)
     frame["students"] = den.where(den.notna(), cells["numerator"].astype(float)).fillna(0)
-    hidden = frame[frame["reason"].isin(["privacy", "complement"])]
+    hidden = frame[frame["reason"].isin(_HIDDEN)]
     by_group = (
-        frame.assign(hidden=frame["reason"].isin(["privacy", "complement"]))
+        frame.assign(hidden=frame["reason"].isin(_HIDDEN))
         .groupby("group")
         .agg(cells=("hidden", "size"), withheld=("hidden", "sum"))
     )
@@ -58,7 +70,10 @@ def privacy_report(
     )
     return {
         "cells": int(len(cells)),
-        "withheld_by_reason": {r: int((frame["reason"] == r).sum()) for r in REASONS},
+        "withheld_by_reason": {
+            r: int((frame["reason"] == r).sum())
+            for r in (REASONS if carried is None else (*REASONS, PREVIOUS))
+        },
         "by_group": [
             {
                 "group": g,
@@ -97,6 +112,18 @@ and were checked equation by equation only, which is not a proof.</p>
 {% else %}<p class="fail">Failed: {{ report.audit.exposures|length }} withheld count(s) can be
 narrowed too far. Nothing was published.</p>
 <ul>{% for e in report.audit.exposures[:500] %}<li>{{ e }}</li>{% endfor %}</ul>{% endif %}
+{% if report.previous_edition %}{% set p = report.previous_edition %}
+<h2>The previous edition</h2>
+<p>Protected together with the previous edition ({{ p.path }}, edition {{ p.edition }}):
+{{ "{:,}".format(p.withheld_before) }} cells it withheld stay withheld
+({{ "{:,}".format(p.carried) }} of them the primary rule would publish now).
+{{ "{:,}".format(p.known_quantities) }} counts it published with today's value are known
+to readers and were treated as published;
+{{ "{:,}".format(p.corrected_quantities) }} counts it published with another value (data
+corrected since) were not matched.</p>
+{% if p.changed_layers %}<p class="fail">Boundary files changed since then for
+{{ p.changed_layers|join(", ") }}: their ids may no longer name the same places, so
+their cells were neither carried over nor compared.</p>{% endif %}{% endif %}
 <h2>Cells withheld, by reason</h2>
 <table><tr><th>Reason</th><th>Cells</th></tr>
 {% for r, n in report.withheld_by_reason.items() %}

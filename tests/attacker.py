@@ -1,0 +1,330 @@
+"""An attacker on the published release, written apart from atlas's suppressor and audit.
+
+It knows what a journalist knows: the long table as published (``data/atlas_long.csv``),
+which school lies in which geography (school locations are public), and the rules that
+docs/indicators.md and docs/privacy.md state. It does not import
+``atlas.protect.complement`` nor ``atlas.audit``: its equations are its own, so that an
+equation the suppressor forgets is not forgotten here too.
+
+Its unknowns are the finest units the release adds up: the students of each school, in
+each finest housing group (a homeless type; housed, by lunch eligibility and, where the
+five-year groups are published, by whether homeless in the four years before), each
+grade band and year; and, for each rate, its numerator on the same units (and its
+denominator where the docs do not make it the students themselves). Every published
+number is a sum of units. What it assumes, each from the docs:
+
+* every unit is at least zero; a rate's numerator is at most its denominator;
+* ``students`` counts the units; ``share_of_students`` is a group's students over all
+  students of the same place and band;
+* a rate over "all student-years" (``english_learner``, ``late_entry``) has the students
+  as its denominator; over "student-years in K-12" (``midyear_transfer``,
+  ``suspension``, ``retention``) the K-12 students; over "K-12 with at least one day
+  enrolled" (``chronic_absence_nyc``, ``absent_40_days``) at most the K-12 students, the
+  same population for both, and missing 40 days is within missing 20;
+* a rate's ``all`` grade band covers the bands it is defined on (K-12 rates: no pre-K).
+
+Then, for every withheld cell, it asks a linear program (scipy's HiGHS) the least and
+the most its numerator, and a rate's denominator minus numerator (a share's
+denominator: both its sides are counts of students), can be, given everything
+published.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import cast
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.optimize import linprog
+
+BANDS = ("pre_k", "elementary", "middle", "high")
+K12 = BANDS[1:]
+HOMELESS_TYPES = ("shelter", "doubled_up", "unsheltered", "other_homeless")
+INCOME = ("housed_low_income", "housed_not_low_income")
+#: The groups defined over the four years before (docs/indicators.md, "Housing groups").
+FIVE_YEAR = ("formerly_homeless", "ever_homeless", "always_housed")
+
+
+@dataclass(frozen=True)
+class RateRule:
+    """What docs/indicators.md says of a rate: the bands its ``all`` covers, and its
+    denominator: ``students`` (exactly the students of those bands) or ``within`` (a
+    part of them, the same part for every rate of the same ``population``)."""
+
+    bands: tuple[str, ...]
+    denominator: str
+    population: str
+
+
+RATES: dict[str, RateRule] = {
+    "english_learner": RateRule(BANDS, "students", "all"),
+    "late_entry": RateRule(BANDS, "students", "all"),
+    "midyear_transfer": RateRule(K12, "students", "k12"),
+    "suspension": RateRule(K12, "students", "k12"),
+    "retention": RateRule(K12, "students", "k12"),
+    "chronic_absence_nyc": RateRule(K12, "within", "k12_enrolled"),
+    "absent_40_days": RateRule(K12, "within", "k12_enrolled"),
+}
+#: Numerators within numerators, unit by unit (40 days absent are 20 days absent).
+WITHIN = {"absent_40_days": "chronic_absence_nyc"}
+
+#: A cell, as the long table names it.
+KEY = ("year", "layer", "geo_id", "indicator", "group", "grade_band")
+Key = tuple[str, str, str, str, str, str]
+
+#: Values at most this: bounds every program (no count in a test city comes near it).
+CAP = 1e6
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A withheld cell's side (``numerator``; for a rate its ``complement``, denominator
+    minus numerator; for a share of students its ``denominator``) and the interval the
+    published release allows it. ``exact`` when the interval is the program's optimum
+    both ways; otherwise it is only known to be at least as wide (two releases that
+    agree with everything published differ that much)."""
+
+    key: Key
+    side: str
+    low: float
+    high: float
+    exact: bool
+
+    @property
+    def width(self) -> float:
+        return self.high - self.low
+
+
+def read_published(csv: bytes) -> pd.DataFrame:
+    """The long table as a reader loads it."""
+    return pd.read_csv(
+        io.BytesIO(csv),
+        dtype={"year": str, "layer": str, "geo_id": str, "group": str, "grade_band": str},
+        keep_default_na=False,
+        na_values={"numerator": [""], "denominator": [""], "value": [""]},
+    )
+
+
+def fine_groups(five_year: bool) -> tuple[str, ...]:
+    housed = INCOME if not five_year else tuple(f"{i}&{p}" for i in INCOME for p in ("f", "a"))
+    return HOMELESS_TYPES + housed
+
+
+def group_members(group: str, fine: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The finest groups a published group is made of; None when the attacker does not
+    know the group."""
+    housed = tuple(f for f in fine if f not in HOMELESS_TYPES)
+    former = tuple(f for f in housed if f.endswith("&f"))
+    members = {
+        "all": fine,
+        "homeless": HOMELESS_TYPES,
+        "housed": housed,
+        **{t: (t,) for t in HOMELESS_TYPES},
+        **{i: tuple(f for f in housed if f.split("&")[0] == i) for i in INCOME},
+    }
+    if former:
+        members |= {
+            "formerly_homeless": former,
+            "ever_homeless": HOMELESS_TYPES + former,
+            "always_housed": tuple(f for f in housed if f.endswith("&a")),
+        }
+    return members.get(group)
+
+
+class Attacker:
+    """The units, the published equations over them, and the programs."""
+
+    def __init__(
+        self,
+        table: pd.DataFrame,
+        schools: Mapping[str, Mapping[str, str]],
+    ) -> None:
+        """``schools``: each school's geography, {school: {layer: geo_id}} (the city
+        and the school itself are implied)."""
+        self.table = table
+        self.schools = sorted(schools)
+        self.places: dict[tuple[str, str], list[str]] = {("city", "city"): self.schools}
+        for school, where in schools.items():
+            self.places[("school", school)] = [school]
+            for layer, geo in where.items():
+                self.places.setdefault((layer, geo), []).append(school)
+        self.fine = fine_groups(bool(table["group"].isin(FIVE_YEAR).any()))
+        self.years = sorted(table["year"].unique())
+        self.rates = sorted(set(table["indicator"]) & set(RATES))
+        self.index: dict[tuple[str, ...], int] = {}
+        self.upper: list[tuple[int, int]] = []  # x[a] <= x[b]
+        for year in self.years:
+            for s in self.schools:
+                for g in self.fine:
+                    for b in BANDS:
+                        self._unit("students", s, g, b, year)
+                    for rate in self.rates:
+                        self._rate_units(rate, s, g, year)
+
+    def _unit(self, *key: str) -> int:
+        return self.index.setdefault(key, len(self.index))
+
+    def _rate_units(self, rate: str, s: str, g: str, year: str) -> None:
+        rule = RATES[rate]
+        for b in rule.bands:
+            num = self._unit(rate, "num", s, g, b, year)
+            students = self.index[("students", s, g, b, year)]
+            if rule.denominator == "within":
+                den = self._unit(rule.population, "den", s, g, b, year)
+                self.upper.append((den, students))
+            else:
+                den = students
+            self.upper.append((num, den))
+            if rate in WITHIN and WITHIN[rate] in self.rates:
+                self.upper.append((num, self._unit(WITHIN[rate], "num", s, g, b, year)))
+
+    def units(self, cell: pd.Series, side: str) -> list[int] | None:
+        """The units whose sum is the cell's numerator or denominator (side ``num`` or
+        ``den``); None when the attacker does not know how the cell is made."""
+        schools = self.places.get((cell["layer"], cell["geo_id"]))
+        indicator, band, year = cell["indicator"], cell["grade_band"], cell["year"]
+        group = cell["group"]
+        if indicator == "share_of_students":
+            indicator, group = "students", (group if side == "num" else "all")
+        members = group_members(group, self.fine)
+        if schools is None or members is None:
+            return None
+        if indicator == "students":
+            key = lambda s, g, b: ("students", s, g, b, year)  # noqa: E731
+            bands = BANDS
+        elif indicator in RATES:
+            rule = RATES[indicator]
+            bands = rule.bands
+            if side == "num":
+                key = lambda s, g, b: (indicator, "num", s, g, b, year)  # noqa: E731
+            elif rule.denominator == "within":
+                key = lambda s, g, b: (rule.population, "den", s, g, b, year)  # noqa: E731
+            else:
+                key = lambda s, g, b: ("students", s, g, b, year)  # noqa: E731
+        else:
+            return None
+        wanted = bands if band == "all" else (band,)
+        if not set(wanted) <= set(bands):
+            return None
+        return [self.index[key(s, g, b)] for s in schools for g in members for b in wanted]
+
+    def attack(
+        self, min_count: int, probe: Callable[[Key, str], bool] | None = None
+    ) -> list[Finding]:
+        """Every withheld cell's hidden sides, with the interval the release allows each.
+
+        A side is hidden unless another cell publishes the very same number (a share's
+        numerator is the group's students, published as a count while the share is
+        withheld for its denominator, say). ``probe`` (key, side) picks the sides to
+        solve; by default every hidden one.
+        """
+        n = len(self.index)
+        rows, cols, rhs = [], [], []
+        withheld: list[tuple[Key, list[int], list[int] | None]] = []
+        shown: set[frozenset[int]] = set()
+        for cell in self.table.to_dict("records"):
+            num = self.units(pd.Series(cell), "num")
+            if num is None:
+                continue
+            is_count = cell["indicator"] == "students"
+            den = None if is_count else self.units(pd.Series(cell), "den")
+            key = cast(Key, tuple(str(cell[c]) for c in KEY))
+            if cell["flag"] == "withheld":
+                withheld.append((key, num, den))
+                continue
+            for units, value in ((num, cell["numerator"]), (den, cell["denominator"])):
+                if units is not None and value == value:
+                    rows += [len(rhs)] * len(units)
+                    cols += units
+                    rhs.append(float(value))
+                    shown.add(frozenset(units))
+        targets: list[tuple[Key, str, list[int], list[int]]] = []
+        for key, num, den in withheld:
+            sides = [("numerator", num, [])]
+            if den is not None and key[3] == "share_of_students":
+                # Both sides are students counts; the complement is other groups' counts.
+                sides.append(("denominator", den, []))
+            elif den is not None:
+                sides.append(("complement", den, num))
+            for side, plus, minus in sides:
+                public = all(frozenset(u) in shown for u in (plus, minus) if u)
+                if not public and (probe is None or probe(key, side)):
+                    targets.append((key, side, plus, minus))
+        a_eq = sparse.csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(len(rhs), n))
+        a_eq.sum_duplicates()
+        b_eq = np.array(rhs)
+        ub = np.array(self.upper, dtype=np.int64).reshape(-1, 2)
+        m = len(ub)
+        a_ub = sparse.csr_matrix(
+            (
+                np.concatenate([np.ones(m), -np.ones(m)]),
+                (np.concatenate([np.arange(m), np.arange(m)]), ub.T.reshape(-1)),
+            ),
+            shape=(m, n),
+        )
+        t_rows, t_cols, t_vals = [], [], []
+        for i, (_key, _side, plus, minus) in enumerate(targets):
+            t_rows += [i] * (len(plus) + len(minus))
+            t_cols += plus + minus
+            t_vals += [1.0] * len(plus) + [-1.0] * len(minus)
+        t = sparse.csr_matrix((t_vals, (t_rows, t_cols)), shape=(len(targets), n))
+        t.sum_duplicates()
+
+        def solve(cost: np.ndarray) -> np.ndarray:
+            res = linprog(
+                cost,
+                A_ub=a_ub,
+                b_ub=np.zeros(m),
+                A_eq=a_eq,
+                b_eq=b_eq,
+                bounds=(0, CAP),
+                method="highs",
+            )
+            if res.status != 0:  # the truth is feasible: the attacker misread a rule
+                raise AssertionError(f"the attacker's program failed: {res.message}")
+            return t @ res.x
+
+        if not targets:
+            return []
+        at = solve(np.zeros(n))
+        low, high = at.copy(), at.copy()
+        exact = np.zeros(len(targets), dtype=bool)
+
+        def short() -> np.ndarray:
+            return ~exact & (high - low < min_count - 1e-6)
+
+        # Push every still-short side up together, then down, while that opens some.
+        while (before := short()).any():
+            for sense in (-1.0, 1.0):
+                at = solve(sense * np.asarray(t[before].sum(axis=0)).ravel())
+                np.minimum(low, at, out=low)
+                np.maximum(high, at, out=high)
+            if short().sum() == before.sum():
+                break
+        # Then each that is still short, exactly, both ways.
+        for i in np.flatnonzero(short()):
+            row = t[i].toarray().ravel()
+            low[i] = min(low[i], solve(row)[i])
+            high[i] = max(high[i], solve(-row)[i])
+            exact[i] = True
+        return [
+            Finding(key, side, float(low[i]), float(high[i]), bool(exact[i]))
+            for i, (key, side, _p, _m) in enumerate(targets)
+        ]
+
+
+def attack(
+    table: pd.DataFrame,
+    schools: Mapping[str, Mapping[str, str]],
+    min_count: int = 10,
+    probe: Callable[[Key, str], bool] | None = None,
+) -> list[Finding]:
+    return Attacker(table, schools).attack(min_count, probe)
+
+
+def too_narrow(findings: Iterable[Finding], min_count: int = 10) -> list[Finding]:
+    return [f for f in findings if f.width < min_count - 1e-6]
