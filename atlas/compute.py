@@ -13,8 +13,15 @@ import pyarrow.compute as pc
 
 from atlas.config import Config
 from atlas.engine import connect, register
-from atlas.groups import HIGH_SCHOOL_YEARS, SPELL_COLUMNS, cohort_members, student_years
-from atlas.indicators import Indicator, registry
+from atlas.groups import (
+    HIGH_SCHOOL_YEARS,
+    KINDERGARTEN_YEARS,
+    SPELL_COLUMNS,
+    cohort_members,
+    kindergarten_cohort,
+    student_years,
+)
+from atlas.indicators import Indicator, iep, registry
 from atlas.indicators import cohorts as cohort_indicators
 from atlas.indicators.cells import compute_cells
 from atlas.indicators.places import place_cells
@@ -59,6 +66,22 @@ def _cohort_cells(
     )
 
 
+def _kindergarten_cells(
+    sy: ibis.Table, years: list[str], school_geo: pd.DataFrame, geo_ids: dict[str, list[str]]
+) -> pd.DataFrame:
+    """Late IEP cells of the kindergarten cohorts whose five years are in the data."""
+    if "iep_rank" not in sy.columns or len(years) < KINDERGARTEN_YEARS:
+        return pd.DataFrame()
+    members = kindergarten_cohort(sy, years=years)
+    return compute_cells(
+        members,
+        indicators=iep.INDICATORS,
+        years=years[KINDERGARTEN_YEARS - 1 :],
+        school_geo=school_geo,
+        geo_ids=geo_ids,
+    )
+
+
 def compute(config: Config, extract: Extract) -> pd.DataFrame:
     """Every cell with its numerator and denominator, and the geography's name."""
     years = school_years(extract)
@@ -73,6 +96,9 @@ def compute(config: Config, extract: Extract) -> pd.DataFrame:
         indicators = active_indicators(config, set(sy.columns))
         cells = compute_cells(
             sy, indicators=indicators, years=years, school_geo=school_geo, geo_ids=geo_ids
+        )
+        cells = pd.concat(
+            [cells, _kindergarten_cells(sy, years, school_geo, geo_ids)], ignore_index=True
         )
         if extract.cohorts is not None and extract.cohorts.num_rows:
             cells = pd.concat(

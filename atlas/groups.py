@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import ibis
 import ibis.expr.types as ir
 
-from atlas.model import BAND_OF_GRADE, HOMELESS_TYPES
+from atlas.model import BAND_OF_GRADE, GRADES, HOMELESS_TYPES
 
 HISTORY_YEARS = 4  # prior years that formerly / ever homeless look back on
 #: The enrollment columns :func:`student_years` reads (the optional ones when present).
@@ -45,6 +45,7 @@ SPELL_COLUMNS = (
     "retained",
     "suspended",
     "race_ethnicity",
+    "iep_grade",
 )
 _HOUSED_RANK = len(HOMELESS_TYPES)
 
@@ -75,6 +76,11 @@ def student_years(spells: ir.Table, *, years: Sequence[str], priority: Sequence[
         flags["suspended"] = spells.suspended.fill_null(False).argmax(spells._last)
     if "race_ethnicity" in optional:
         flags["race_ethnicity"] = spells.race_ethnicity.argmax(spells._last)
+    if "iep_grade" in optional:
+        # The earliest grade of first IEP any spell reports (null: no IEP).
+        flags["iep_rank"] = ibis.cases(
+            *[(spells.iep_grade == g, i) for i, g in enumerate(GRADES)]
+        ).min()
     sy = spells.group_by(["student_id", "school_year"]).aggregate(
         school_id=spells.school_id.argmax(spells._last),
         grade=spells.grade.argmax(spells._last),
@@ -98,11 +104,21 @@ def student_years(spells: ir.Table, *, years: Sequence[str], priority: Sequence[
 
 
 def _with_history(sy: ir.Table) -> ir.Table:
-    """Add prior_homeless (any of the four prior years) and history_complete."""
+    """Add prior_homeless (any of the four prior years), history_complete, and over the
+    five years Y-4 .. Y: years_homeless (how many of them) and homeless_types (how many
+    distinct types of homelessness, by the type picked in each year)."""
     # The latest earlier year in which the student was homeless, if any.
     before = ibis.window(group_by="student_id", order_by="year_index", rows=(None, -1))
     last_homeless = ibis.cases((sy.homeless, sy.year_index), else_=None).max().over(before)
-    sy = sy.mutate(_last_homeless=last_homeless)
+    # The five years by value, not by rows: a year without a record is not homeless.
+    five = ibis.window(group_by="student_id", order_by="year_index", range=(-HISTORY_YEARS, 0))
+    years_homeless = sy.homeless.cast("int64").sum().over(five)
+    types = [(sy.status == t).cast("int64").max().over(five) for t in HOMELESS_TYPES]
+    sy = sy.mutate(
+        _last_homeless=last_homeless,
+        years_homeless=years_homeless,
+        homeless_types=sum(types[1:], types[0]),
+    )
     return sy.mutate(
         prior_homeless=(sy._last_homeless >= sy.year_index - HISTORY_YEARS).fill_null(False),
         history_complete=sy.year_index >= HISTORY_YEARS,
@@ -175,4 +191,44 @@ def cohort_members(cohorts: ir.Table, sy: ir.Table, *, years: Sequence[str]) -> 
             lunch_any=span.lunch_any.any(),
         )
         .mutate(grade=ibis.literal("12"), grade_band=ibis.literal("high"))
+    )
+
+
+#: School years a kindergarten cohort is followed: kindergarten and the four after it.
+KINDERGARTEN_YEARS = HISTORY_YEARS + 1
+
+
+def kindergarten_cohort(sy: ir.Table, *, years: Sequence[str]) -> ir.Table:
+    """One row per student of a kindergarten cohort followed five years: the earliest
+    grade of first IEP reported in them, the housing over them, and the last school.
+
+    The cohort of year Y0 is the students whose first year in kindergarten in the data
+    is Y0, when Y0 .. Y0+4 are all in the data; the row takes the year Y0+4 (when a
+    student promoted each year finishes grade 4), as the long table dates an outcome by
+    the year it was reached. A student missing from some of the years is followed in
+    the years present.
+    """
+    kinder = sy.filter(sy.grade == "K")
+    first = kinder.group_by("student_id").aggregate(_start=kinder.year_index.min())
+    first = first.filter(first._start + KINDERGARTEN_YEARS - 1 < len(years))
+    span = sy.join(first, "student_id").filter(
+        (sy.year_index >= first._start) & (sy.year_index < first._start + KINDERGARTEN_YEARS)
+    )
+    reached = ibis.cases(
+        *[
+            (span._start == i, years[i + KINDERGARTEN_YEARS - 1])
+            for i in range(len(years) - KINDERGARTEN_YEARS + 1)
+        ]
+    )
+    return (
+        span.group_by("student_id")
+        .aggregate(
+            school_year=reached.max(),
+            school_id=span.school_id.argmax(span.year_index),
+            homeless=span.homeless.any(),
+            ever_shelter=(span.status == "shelter").any(),
+            lunch_any=span.lunch_any.any(),
+            iep_rank=span.iep_rank.min(),
+        )
+        .mutate(grade=ibis.literal("K"), grade_band=ibis.literal("elementary"))
     )

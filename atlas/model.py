@@ -321,6 +321,105 @@ INDICATOR_INFO |= {
 }
 
 
+_GRADE_WORDS = {"K": "kindergarten"}
+_GRADE_LABELS = {"K": "Kindergarten"}
+_BAND_WORDS = {
+    "elementary": "elementary grades (K-5)",
+    "middle": "middle-school grades (6-8)",
+    "high": "high-school grades (9-12)",
+}
+#: Grades of the grade distribution: each is a share of its band (pre-K is a band).
+BAND_GRADES: tuple[str, ...] = tuple(g for g in GRADES if g != "PK")
+#: Groups of the five-year distributions (years homeless, types of homelessness).
+HISTORY_DISTRIBUTION_GROUPS: tuple[str, ...] = (
+    "ever_homeless",
+    "homeless",
+    "formerly_homeless",
+    "shelter",
+    "doubled_up",
+)
+HOMELESS_TYPE_GROUPS: tuple[str, ...] = ("ever_homeless", "homeless", "formerly_homeless")
+#: Groups of the grade distribution, and of late IEPs (housing over the cohort's years).
+GRADE_GROUPS: tuple[str, ...] = ("all", "homeless", "housed")
+IEP_GROUPS: tuple[str, ...] = (
+    "all",
+    "homeless",
+    "housed",
+    "housed_low_income",
+    "housed_not_low_income",
+)
+PARTITIONS |= {
+    "years_homeless": tuple(f"years_homeless_{n}" for n in range(1, 6)),
+    "homeless_types": tuple(f"homeless_types_{n}" for n in range(1, 5)),
+    **{
+        f"grade_{band}": tuple(
+            f"grade_{g.lower()}" for g in BAND_GRADES if BAND_OF_GRADE[g] == band
+        )
+        for band in _BAND_WORDS
+    },
+}
+INDICATOR_INFO |= {
+    i.id: i
+    for i in (
+        IndicatorInfo(
+            "late_iep",
+            "Late IEP (after kindergarten)",
+            "rate",
+            "Students of a kindergarten cohort with an IEP by the fifth year who got their "
+            "first IEP after kindergarten, counted in the cohort's fifth year at their "
+            "last school",
+            ("all",),
+            IEP_GROUPS,
+        ),
+        IndicatorInfo(
+            "pre_k_reach",
+            "Pre-K reach",
+            "rate",
+            "Homeless students in pre-K as a percentage of the number the homeless share "
+            "in kindergarten and grade 1 predicts (pre-K enrollment times that share)",
+            ("pre_k",),
+            ("homeless",),
+        ),
+        *[
+            IndicatorInfo(
+                f"years_homeless_{n}",
+                f"Homeless {n} of 5 years",
+                "rate",
+                f"Students homeless in exactly {n} of the last five school years, among "
+                "students homeless in at least one of them",
+                ("all",),
+                HISTORY_DISTRIBUTION_GROUPS,
+            )
+            for n in range(1, 6)
+        ],
+        *[
+            IndicatorInfo(
+                f"homeless_types_{n}",
+                f"{n} type{'s' if n > 1 else ''} of homelessness in 5 years",
+                "rate",
+                f"Students who went through exactly {n} type{'s' if n > 1 else ''} of "
+                "homelessness (shelter, doubled up, unsheltered, other) in the last five "
+                "school years, among students homeless in at least one of them",
+                ("all",),
+                HOMELESS_TYPE_GROUPS,
+            )
+            for n in range(1, 5)
+        ],
+        *[
+            IndicatorInfo(
+                f"grade_{g.lower()}",
+                f"{_GRADE_LABELS.get(g, f'Grade {g}')} students",
+                "rate",
+                f"Students in {_GRADE_WORDS.get(g, f'grade {g}')} at their final school of "
+                f"the year, as a share of the group's students in {_BAND_WORDS[BAND_OF_GRADE[g]]}",
+                (BAND_OF_GRADE[g],),
+                GRADE_GROUPS,
+            )
+            for g in BAND_GRADES
+        ],
+    )
+}
+
 #: Counts of places, not students, by district (and by type in ``category``).
 PLACE_INDICATORS: tuple[str, ...] = ("shelters", "shelter_capacity", "resources")
 INDICATOR_INFO |= {

@@ -23,6 +23,7 @@ from atlas.audit.equations import attack_equations
 from atlas.compute import compute, school_years
 from atlas.config import Config
 from atlas.errors import Problem
+from atlas.indicators.reach import pre_k_reach
 from atlas.model import INDICATOR_INFO, SCHOOL_LAYER, ProtectedRelease, ReleaseMeta
 from atlas.protect import editions, protect
 from atlas.protect.complement import Parents, build_system, complement
@@ -128,7 +129,11 @@ def build_atlas(
             coding=_coding(config),
         )
         table = pd.concat(
-            [table, ranks(table, extract.layers[config.district_layer.name])],
+            [
+                table,
+                ranks(table, extract.layers[config.district_layer.name]),
+                pre_k_reach(table, precision=config.indicators.rate_precision),
+            ],
             ignore_index=True,
         ).sort_values(LONG_ORDER, kind="stable", ignore_index=True)
     result.cells = len(table)

@@ -287,6 +287,18 @@ def _check_enrollment(
         "use PK, K, 1 ... 12, or map it under [grades.codes] in atlas.toml",
     )
     problems += found
+    if "iep_grade" in table.column_names:
+        iep_grade, found = _map_codes(
+            table,
+            "iep_grade",
+            grade_map,
+            config.grades.by_year,
+            fname,
+            "use PK, K, 1 ... 12 (the grade codes), or map it under [grades.codes] in atlas.toml",
+        )
+        problems += found
+        index = table.schema.get_field_index("iep_grade")
+        table = table.set_column(index, "iep_grade", iep_grade)
     if "race_ethnicity" in table.column_names:
         race, found = _map_codes(
             table,

@@ -25,6 +25,8 @@ class Indicator:
     population: Predicate
     event: Predicate | None = None  # None: a count of the population
     needs: tuple[str, ...] = ()  # student-year columns it reads
+    #: Looks back on Y-4 .. Y: no rows for years without the four prior years.
+    history: bool = False
 
     @property
     def bands(self) -> tuple[str, ...]:
@@ -33,7 +35,14 @@ class Indicator:
 
 def registry(chronic_absence: str) -> list[Indicator]:
     """Every indicator, in publishing order, with the headline attendance pack."""
-    from atlas.indicators import attendance, enrollment, mobility, outcomes, proficiency
+    from atlas.indicators import (
+        attendance,
+        enrollment,
+        history,
+        mobility,
+        outcomes,
+        proficiency,
+    )
 
     return [
         *enrollment.INDICATORS,
@@ -41,4 +50,5 @@ def registry(chronic_absence: str) -> list[Indicator]:
         *attendance.indicators(chronic_absence),
         *proficiency.INDICATORS,
         *outcomes.INDICATORS,
+        *history.INDICATORS,
     ]

@@ -213,7 +213,11 @@ def _defined(
         if groups is not None:
             ok &= (cells["indicator"] != indicator.id) | cells["group"].isin(groups)
     early = set(years[:HISTORY_YEARS])
-    ok &= ~(cells["group"].isin(HISTORY_GROUPS) & cells["year"].isin(early))
+    looks_back = [i.id for i in indicators if i.history]
+    ok &= ~(
+        (cells["group"].isin(HISTORY_GROUPS) | cells["indicator"].isin(looks_back))
+        & cells["year"].isin(early)
+    )
     school = cells["layer"] == SCHOOL_LAYER
     ok &= ~school | (
         cells["group"].isin(SCHOOL_GROUPS)

@@ -1,6 +1,7 @@
 """School outcomes of the model atlas beyond attendance and tests: late enrollment,
 suspension, grade retention and English language learners; and who the students are
-(race and ethnicity, as reported, by housing group).
+(race and ethnicity, as reported, and grade, by housing group: each grade as a share of
+the students of its grade band, so that the grades of a band add up to the band).
 
 Each reads one flag of the student-year (see :mod:`atlas.groups`): ``late_entry``,
 ``ell`` and ``retained`` are true when any of the year's spells says so; ``suspended``
@@ -12,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from atlas.indicators import Indicator
-from atlas.model import RACES
+from atlas.model import BAND_GRADES, RACES
 
 
 def _k12(sy: Any) -> Any:
@@ -25,6 +26,14 @@ def _race(race: str) -> Indicator:
         population=lambda sy: sy.race_ethnicity.notnull(),
         event=lambda sy: sy.race_ethnicity == race,
         needs=("race_ethnicity",),
+    )
+
+
+def _grade(grade: str) -> Indicator:
+    return Indicator(
+        f"grade_{grade.lower()}",
+        population=lambda sy: sy.grade.notnull(),
+        event=lambda sy: sy.grade == grade,
     )
 
 
@@ -54,4 +63,5 @@ INDICATORS = [
         needs=("ell",),
     ),
     *[_race(race) for race in RACES],
+    *[_grade(grade) for grade in BAND_GRADES],
 ]
