@@ -21,7 +21,7 @@ import pandas as pd
 from atlas.audit import audit
 from atlas.audit.equations import attack_equations
 from atlas.compute import compute, school_years
-from atlas.config import Config
+from atlas.config import Config, pack_parameters
 from atlas.errors import Problem
 from atlas.model import INDICATOR_INFO, SCHOOL_LAYER, ProtectedRelease, ReleaseMeta
 from atlas.protect import protect
@@ -33,6 +33,7 @@ from atlas.publish import manifest, publish
 from atlas.render import render_release
 from atlas.render.long_csv import PATH as LONG_CSV
 from atlas.render.long_csv import long_csv
+from atlas.rules.marks import apply_packs
 from atlas.validate import Extract, validate
 
 #: The long table's row order: stable, so that readers can diff one build with the next.
@@ -113,6 +114,14 @@ def build_atlas(
         table = pd.concat(
             [table, ranks(table, extract.layers[config.district_layer.name])],
             ignore_index=True,
+        )
+        # The rule packs' bands, marks and "met", and Ohio's weighted rate.
+        table = apply_packs(
+            cells,
+            table,
+            pack_parameters(config),
+            precision=config.indicators.rate_precision,
+            years=tuple(school_years(extract)),
         ).sort_values(LONG_ORDER, kind="stable", ignore_index=True)
     result.cells = len(table)
     release = ProtectedRelease(
