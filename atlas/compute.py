@@ -19,7 +19,7 @@ from atlas.indicators import cohorts as cohort_indicators
 from atlas.indicators.cells import compute_cells
 from atlas.indicators.places import place_cells
 from atlas.model import CITY_LAYER, SCHOOL_LAYER
-from atlas.rules import ohio
+from atlas.rules import missing_fields, ohio
 from atlas.rules.units import ohio_cells
 from atlas.validate import Extract
 
@@ -78,7 +78,7 @@ def compute(config: Config, extract: Extract) -> pd.DataFrame:
             sy, indicators=indicators, years=years, school_geo=school_geo, geo_ids=geo_ids
         )
         ohio_params = pack_parameters(config).get("ohio")
-        if ohio_params is not None and set(hours) <= set(spells.columns):
+        if ohio_params is not None and not missing_fields(ohio.PACK, extract.enrollment):
             unit_cells = ohio_cells(
                 con,
                 spells,

@@ -17,7 +17,7 @@ import pytest
 
 from atlas.compute import compute
 from atlas.config import load_config, pack_parameters
-from atlas.errors import ConfigError
+from atlas.errors import ConfigError, InputError
 from atlas.model import LONG_COLUMNS
 from atlas.rules import PACK_NAMES, get_pack, packs
 from atlas.rules.marks import apply_packs
@@ -461,3 +461,32 @@ def test_ohio_goal_not_applicable_outside_the_table_improvement_still_applies():
     met = _derived(out, "met_ohio")
     assert met[(y1, "1")] == ("published", "met_improvement")
     assert met[(y0, "1")] == ("not_applicable", "")  # no goal, no year before
+
+
+# --- validation ------------------------------------------------------------------------
+
+
+def test_validation_names_the_fields_a_pack_lacks(tmp_path):
+    rows = [_student("A", 180, 5)]  # days only, no hours
+    config = load_config(
+        write_project(tmp_path, rows, toml=TOML + '\n[indicators]\nchronic_absence = "ohio"\n')
+    )
+    with pytest.raises(InputError) as err:
+        validate(config)
+    assert [str(p) for p in err.value.problems] == [
+        "enrollment.csv: the headline attendance rule pack 'ohio' needs the column(s) "
+        "hours_attended, hours_absent_excused, hours_absent_unexcused, which the extract "
+        "lacks or leaves empty; add them (or map them under [inputs.enrollment.columns]), "
+        "or choose another pack under [indicators] chronic_absence"
+    ]
+    # With another headline, Ohio is left out, and a note says why.
+    config = load_config(write_project(tmp_path, rows))
+    extract = validate(config)
+    assert [str(p) for p in extract.notes if "pack" in str(p)] == [
+        "enrollment.csv: attendance rule pack 'ohio' is not computed: it needs the column(s) "
+        "hours_attended, hours_absent_excused, hours_absent_unexcused, which the extract "
+        "lacks or leaves empty; add them to compute it"
+    ]
+    cells = compute(config, extract)
+    assert "chronic_absence_ohio" not in set(cells["indicator"])
+    assert "chronic_absence_crdc" in set(cells["indicator"])

@@ -153,6 +153,16 @@ def get_pack(name: str) -> Pack:
     return _load()[name]
 
 
+def missing_fields(pack: Pack, table: Any) -> list[str]:
+    """The pack's fields that the enrollment table (Arrow) lacks or leaves empty in every
+    row."""
+    return [
+        f
+        for f in pack.fields
+        if f not in table.column_names or table[f].null_count == table.num_rows
+    ]
+
+
 def pack_of(indicator: str) -> Pack | None:
     """The pack an indicator id belongs to, if any."""
     for pack in _load().values():
