@@ -507,6 +507,8 @@ class ReleaseMeta:
     rate_precision: int
     city_name: str = "City"  # what readers call the whole area
     attribution: tuple[str, ...] = ()  # boundary attributions to show
+    #: The attendance rule packs computed, each with its parameters (atlas.rules).
+    rule_parameters: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

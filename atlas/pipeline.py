@@ -189,6 +189,7 @@ def _meta(config: Config) -> ReleaseMeta:
         rate_precision=config.indicators.rate_precision,
         city_name=config.city_name,
         attribution=(BOUNDARY_ATTRIBUTION,),
+        rule_parameters=dict(pack_parameters(config)),
     )
 
 

@@ -66,7 +66,7 @@ PACK = Pack(
         "meets_from_percent": Fraction("80.9"),
         "min_students": Fraction(20),
     },
-    headline="regular_attendance_pennsylvania",
+    headline="chronic_absence_pennsylvania",
     measures=(
         Measure(
             "chronic_absence_pennsylvania",
