@@ -143,6 +143,18 @@ PARTITIONS: dict[str, tuple[str, ...]] = {
     "cohort": ("graduation_4yr", "dropout_4yr"),
 }
 
+#: Rates on one population whose outcomes exclude each other AND together cover it:
+#: their numerators add up to the shared denominator, which a reader knows
+#: (:mod:`atlas.protect.exhaustive` gives the protection stage that equation).
+EXHAUSTIVE: dict[str, tuple[str, ...]] = {
+    "attendance_works_tiers": (
+        "tier_satisfactory_research",
+        "tier_at_risk_research",
+        "tier_moderate_research",
+        "tier_severe_research",
+    ),
+}
+
 CITY_LAYER = "city"
 SCHOOL_LAYER = "school"
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from atlas.model import INDICATOR_INFO, LONG_COLUMNS
+from atlas.model import INDICATOR_INFO, LONG_COLUMNS, PLACE_INDICATORS
+from atlas.rules import packs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -126,7 +127,7 @@ def test_long_table_columns_flags_and_withheld_rows(demo_build):
             n = int(row["numerator"])
             assert n == 0 or n >= 10, row
     # Shelters, units and resources are places, not students: published as counted.
-    places = [r for r in rows if not INDICATOR_INFO[r["indicator"]].student_count]
+    places = [r for r in rows if r["indicator"] in PLACE_INDICATORS]
     assert {r["indicator"] for r in places} == {"shelters", "shelter_capacity", "resources"}
     assert {r["flag"] for r in places} == {"published"}
     assert any(0 < int(r["value"]) < 10 for r in places)
@@ -162,3 +163,33 @@ def test_manifest_and_report(demo_build):
     assert report["warnings"] == []
     assert any("dissolve" in n for n in report["notes"])
     assert report["layers"]["school_district"]["geographies"] == 34
+
+
+def test_every_rule_pack_is_in_the_table_and_side_by_side(demo_build):
+    """The demo has days, suspension and hours: every pack is computed; the rules page
+    shows the same students under each; bands, marks and "met" follow their rates."""
+    with open(demo_build / "build" / "data" / "atlas_long.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    ids = {r["indicator"] for r in rows}
+    for pack in packs().values():
+        assert set(pack.indicator_ids) <= ids, pack.name
+    rates = {
+        (r["year"], r["layer"], r["geo_id"], r["group"]): r["flag"]
+        for r in rows
+        if r["indicator"] == "regular_attendance_pennsylvania"
+    }
+    bands = [r for r in rows if r["indicator"] == "band_pennsylvania"]
+    assert {r["category"] for r in bands if r["flag"] == "published"} <= {"blue", "green", "red"}
+    for r in bands:
+        rate = rates[(r["year"], r["layer"], r["geo_id"], r["group"])]
+        assert r["flag"] == rate  # a band shows exactly when its rate does
+        assert (r["category"] != "") == (r["flag"] == "published")
+    met = {r["category"] for r in rows if r["indicator"] == "met_ohio" and r["flag"] == "published"}
+    assert met <= {"met_goal", "met_improvement", "not_met"} and met
+    page = (demo_build / "build" / "rules.html").read_text()
+    for label in ("NYC: 20+ days absent", "10% of days, any reason", "Ohio: 10% of hours"):
+        assert label in page
+    assert "Chronic absence under each definition, New York City" in page
+    assert "Chronic absence under each definition, Brooklyn" in page
+    for pack in packs().values():
+        assert pack.source in page or pack.agency in page
