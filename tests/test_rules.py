@@ -490,3 +490,34 @@ def test_validation_names_the_fields_a_pack_lacks(tmp_path):
     cells = compute(config, extract)
     assert "chronic_absence_ohio" not in set(cells["indicator"])
     assert "chronic_absence_crdc" in set(cells["indicator"])
+
+
+def test_ohio_target_and_met_need_the_year_before_published():
+    y0, y1 = "2021-22", "2022-23"  # goals 22.1% and 20.2%
+    cells, table = _ohio(
+        [
+            # 1: the year before omitted for reliability: its exact rate is not
+            #    published, so neither is a target worked out from it, nor a "not met".
+            (y0, "1", "omitted_reliability", 300, 1000),
+            (y1, "1", "published", 290, 1000),
+            # 2: the year before published: target 30.0 * 0.97 = 29.1, met (29.0).
+            (y0, "2", "published", 300, 1000),
+            (y1, "2", "published", 290, 1000),
+            # 3: this year's rate withheld: "met" withheld with it, though the target
+            #    (from the published year before) is shown.
+            (y0, "3", "published", 300, 1000),
+            (y1, "3", "withheld", 290, 1000),
+        ],
+        (y0, y1),
+    )
+    params = {"ohio": get_pack("ohio").parameters()}
+    out = apply_packs(cells, table, params, precision=1, years=(y0, y1))
+    target = out[out["indicator"] == "target_ohio"].set_index(["year", "geo_id"])
+    assert target.loc[(y1, "1"), "flag"] == "omitted_reliability"
+    assert np.isnan(target.loc[(y1, "1"), "value"])
+    assert target.loc[(y1, "2"), ["flag", "value"]].tolist() == ["published", 29.1]
+    assert target.loc[(y1, "3"), ["flag", "value"]].tolist() == ["published", 29.1]
+    met = _derived(out, "met_ohio")
+    assert met[(y1, "1")] == ("omitted_reliability", "")
+    assert met[(y1, "2")] == ("published", "met_improvement")
+    assert met[(y1, "3")] == ("withheld", "")

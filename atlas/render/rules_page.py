@@ -23,21 +23,21 @@ PATH = "rules.html"
 
 #: The side-by-side columns: each pack's chronic absence, then the severe measures.
 COMPARED: tuple[tuple[str, str], ...] = (
-    ("chronic_absence_nyc", "NYC: 20+ days absent"),
-    ("chronic_absence_ten_percent", "10% of days, any reason"),
-    ("chronic_absence_crdc", "Federal: 15+ days, any reason"),
-    ("chronic_absence_pennsylvania", "Pennsylvania: over 10% (90+ days enrolled)"),
-    ("chronic_absence_ohio", "Ohio: 10% of hours, FTE-weighted"),
-    ("tier_severe_research", "Severe: 20%+ missed (Attendance Works)"),
-    ("severe_absence_research", "Severe: attendance under 80% (research)"),
+    ("chronic_absence_nyc", "NYC 20+ days"),
+    ("chronic_absence_ten_percent", "10% of days"),
+    ("chronic_absence_crdc", "Federal 15+ days"),
+    ("chronic_absence_pennsylvania", "Pennsylvania"),
+    ("chronic_absence_ohio", "Ohio (hours)"),
+    ("tier_severe_research", "Severe 20%+"),
+    ("severe_absence_research", "Under 80% present"),
 )
 #: Each authority's own verdicts, beside its rate.
 AUTHORITY: tuple[tuple[str, str], ...] = (
     ("regular_attendance_pennsylvania", "PA Regular Attendance"),
     ("band_pennsylvania", "PA band"),
-    ("mark_pennsylvania", "PA against last year"),
+    ("mark_pennsylvania", "PA vs last year"),
     ("chronic_absence_ohio", "Ohio rate"),
-    ("target_ohio", "Ohio improvement target"),
+    ("target_ohio", "Ohio target"),
     ("met_ohio", "Ohio indicator"),
 )
 GROUPS: tuple[str, ...] = (
@@ -153,8 +153,15 @@ def rules_page(release: ProtectedRelease) -> RulesPage:
             cells,
             f"compared-{layer}-{gid}",
             f"Chronic absence under each definition, {name}",
-            "The same students counted under each authority's rule: percent of the "
-            "students each rule counts.",
+            "As for the city, in this borough."
+            if layer != CITY_LAYER
+            else "The same students counted under each authority's rule, percent of the "
+            "students each rule counts: New York City (absent 20 or more days), ten "
+            "percent of days missed for any reason, the federal count (15 or more days), "
+            "Pennsylvania (more than 10%, students enrolled 90 days or more), Ohio (10% "
+            "of hours, FTE-weighted), and severe absence as Attendance Works (20% or more "
+            "missed) and the research measure (present under 80%) define it. The "
+            "definitions are below.",
             compared,
             (layer, gid),
         )

@@ -202,9 +202,10 @@ def _ohio(
 
     # The improvement target, from the year before's exact rate.
     target = _rows(rates, "target_ohio")
-    prior_shown = rates["prior_flag"].isin([SHOWN, "omitted_reliability"]) & rates[
-        "prior_exact"
-    ].map(lambda v: isinstance(v, Fraction))
+    # Only from a published rate: a target from an omitted one would publish it.
+    prior_shown = (rates["prior_flag"] == SHOWN) & rates["prior_exact"].map(
+        lambda v: isinstance(v, Fraction)
+    )
     target.loc[prior_shown, "value"] = [
         exact_round(ohio.target(v, params), precision)
         for v in rates.loc[prior_shown, "prior_exact"]
@@ -238,8 +239,9 @@ def _ohio(
                 met.loc[i, "note"] = "No goal this year and no rate the year before"
             else:
                 met.loc[i, "category"] = pathway
-        else:  # "not met" would narrow down the hidden rate of the year before
-            met.loc[i, "flag"] = "withheld"
+        else:  # "not met" would narrow down the unpublished rate of the year before
+            prior = rates["prior_flag"].iloc[i]
+            met.loc[i, "flag"] = prior if prior == "omitted_reliability" else "withheld"
             met.loc[i, "note"] = "The year before's rate is not published"
     _follow(met, rates["flag"], ~shown, "The rate is not published")
     return pd.concat([goal, target, met], ignore_index=True)[list(LONG_COLUMNS)]
