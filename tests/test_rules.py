@@ -521,3 +521,56 @@ def test_ohio_target_and_met_need_the_year_before_published():
     assert met[(y1, "1")] == ("omitted_reliability", "")
     assert met[(y1, "2")] == ("published", "met_improvement")
     assert met[(y1, "3")] == ("withheld", "")
+
+
+# --- the demo, in the years Ohio's goals cover --------------------------------------------
+
+
+def test_demo_in_ohio_goal_years_publishes_goals_and_consistent_verdicts(tmp_path):
+    """`atlas demo --first-year 2020-21` data, built with Ohio as the headline pack: the
+    goals of the table are published, and every published "met" agrees with the
+    published rate and goal (a rate met by the goal is at or below it)."""
+    import csv
+    import dataclasses
+
+    from atlas.config import Outputs
+    from atlas.demo import generate_city
+    from atlas.pipeline import build_atlas
+
+    toml = generate_city(tmp_path / "demo", scale=0.005, seed=3, first_year="2020-21")
+    text = toml.read_text().replace(
+        "[housing]", '[indicators]\nchronic_absence = "ohio"\n\n[housing]'
+    )
+    toml.write_text(text)
+    config = dataclasses.replace(load_config(toml), outputs=Outputs(site=True, pdf=False))
+    build_atlas(config, strict=True, output=tmp_path / "build")
+    with open(tmp_path / "build" / "data" / "atlas_long.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    goals = {r["year"]: r["value"] for r in rows if r["indicator"] == "goal_ohio"}
+    # The goals table: 24% in 2020-21, then 1.9 points less each year.
+    assert goals == {
+        "2020-21": "24.0",
+        "2021-22": "22.1",
+        "2022-23": "20.2",
+        "2023-24": "18.3",
+        "2024-25": "16.4",
+    }
+    rate = {
+        (r["year"], r["layer"], r["geo_id"], r["group"]): r
+        for r in rows
+        if r["indicator"] == "chronic_absence_ohio"
+    }
+    met = [r for r in rows if r["indicator"] == "met_ohio" and r["flag"] == "published"]
+    assert met
+    for r in met:
+        shown = rate[(r["year"], r["layer"], r["geo_id"], r["group"])]
+        assert shown["flag"] == "published"
+        goal = float(goals[r["year"]])
+        if r["category"] == "met_goal":
+            assert float(shown["value"]) <= goal
+        else:
+            assert float(shown["value"]) >= goal  # exact rate above: rounded at or above
+    # District pages lead with Ohio's figure.
+    page = (tmp_path / "build" / "districts" / "9.html").read_text()
+    assert "Chronic absence (Ohio: hours, FTE-weighted)" in page
+    assert "Chronic absence (Ohio), homeless" in page
