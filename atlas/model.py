@@ -195,6 +195,9 @@ class IndicatorInfo:
     #: A count of students (or a rate over students), which the privacy rules protect.
     #: False for counts of places (shelters, units, resources): published as counted.
     student_count: bool = True
+    #: Also published for each school (school layer; groups all, homeless and its types),
+    #: as the authority reports schools (Pennsylvania's and Ohio's attendance packs).
+    schools: bool = False
 
 
 #: Every indicator the pipeline can publish, by stable id. docs/indicators.md explains each.
@@ -439,8 +442,15 @@ _PACK_RATES: tuple[tuple[str, str, str], ...] = (
         "least 10% of them; numerator and denominator are students (headcounts)",
     ),
 )
+#: Pack rates the authority reports for each school too.
+_SCHOOL_RATES = (
+    "chronic_absence_pennsylvania",
+    "regular_attendance_pennsylvania",
+    "chronic_absence_ohio",
+)
 INDICATOR_INFO |= {
-    ind: IndicatorInfo(ind, label, "rate", text, ("all",)) for ind, label, text in _PACK_RATES
+    ind: IndicatorInfo(ind, label, "rate", text, ("all",), schools=ind in _SCHOOL_RATES)
+    for ind, label, text in _PACK_RATES
 }
 INDICATOR_INFO |= {
     i.id: i

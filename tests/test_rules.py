@@ -167,6 +167,12 @@ def test_days_thresholds_by_hand(tmp_path):
     assert _city(cells, "chronic_absence_ten_percent") == (4, 6)  # A, B, E, F
     assert _city(cells, "chronic_absence_pennsylvania") == (3, 6)  # A, B, F
     assert _city(cells, "regular_attendance_pennsylvania") == (3, 6)  # C, D, E
+    # Pennsylvania reports schools (all six are at S1); the others are not on schools.
+    assert _city(cells, "chronic_absence_pennsylvania", layer="school", geo="S1") == (3, 6)
+    assert _city(cells, "regular_attendance_pennsylvania", layer="school", geo="S1") == (3, 6)
+    on_schools = set(cells.loc[cells["layer"] == "school", "indicator"])
+    assert "chronic_absence_crdc" not in on_schools
+    assert "chronic_absence_nyc" not in on_schools
 
 
 def test_pennsylvania_counts_students_enrolled_90_days(tmp_path):
@@ -274,6 +280,9 @@ def test_ohio_student_in_two_schools_counts_in_each_with_fte(tmp_path):
     assert _city(cells, "chronic_absence_ohio", layer=d2[0], geo=d2[1]) == (0, 1)
     assert _city(cells, "chronic_absence_ohio") == (0, 2)
     assert _city(cells, "chronic_absence_ohio", layer="borough", geo="1") == (0, 2)
+    # Ohio reports schools: Z counts at S1 (chronic) and at S3 (not), W at S1.
+    assert _city(cells, "chronic_absence_ohio", layer="school", geo="S1") == (1, 2)
+    assert _city(cells, "chronic_absence_ohio", layer="school", geo="S3") == (0, 1)
     ohio = cells[(cells["indicator"] == "chronic_absence_ohio") & (cells["group"] == "all")]
     d1_row = ohio[(ohio["layer"] == "school_district") & (ohio["geo_id"] == "1")].iloc[0]
     # District 1: (400/910) / (400/910 + 910/910) = 400 / 1310.

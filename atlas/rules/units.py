@@ -31,7 +31,7 @@ from atlas.engine import register
 from atlas.groups import group_predicates
 from atlas.indicators import Indicator
 from atlas.indicators.cells import _GROUP_COLUMNS, _SEP, _long
-from atlas.model import CITY_LAYER, INDICATOR_INFO
+from atlas.model import CITY_LAYER, INDICATOR_INFO, SCHOOL_LAYER
 from atlas.rules import ohio
 
 INDICATOR = "chronic_absence_ohio"
@@ -100,12 +100,12 @@ def ohio_cells(
     units = school_geo.melt(
         id_vars="school_id", value_vars=layers, var_name="layer", value_name="geo_id"
     ).dropna()
+    schools = school_geo["school_id"]
     units = pd.concat(
         [
             units,
-            pd.DataFrame(
-                {"school_id": school_geo["school_id"], "layer": CITY_LAYER, "geo_id": CITY_LAYER}
-            ),
+            pd.DataFrame({"school_id": schools, "layer": CITY_LAYER, "geo_id": CITY_LAYER}),
+            pd.DataFrame({"school_id": schools, "layer": SCHOOL_LAYER, "geo_id": schools}),
         ],
         ignore_index=True,
     ).astype(str)
