@@ -42,26 +42,13 @@ def hundredths(column: ir.NumericColumn) -> ir.IntegerColumn:
     return (column.fill_null(0) * 100).round().cast("int64")
 
 
-def unit_table(
-    spells: ir.Table, units: ir.Table, sy: ir.Table, params: Mapping[str, Any]
-) -> ir.Table:
-    """One row per student, year and unit (layer, geo_id) with the hours there, whether
-    the student is included and chronically absent there, and the FTE in hundredths of
-    an hour (``fte_h``, capped at the full year ``full_h``)."""
-    h = spells.select(
-        "student_id",
-        "school_year",
-        "school_id",
-        att=hundredths(spells.hours_attended),
-        exc=hundredths(spells.hours_absent_excused),
-        unx=hundredths(spells.hours_absent_unexcused),
-    )
-    joined = h.join(units, "school_id")
-    per = joined.group_by(["student_id", "school_year", "layer", "geo_id"]).aggregate(
-        att=joined.att.sum(), exc=joined.exc.sum(), unx=joined.unx.sum()
-    )
+def _with_flags(per: ir.Table, sy: ir.Table, params: Mapping[str, Any]) -> ir.Table:
+    """Hours summed per student and unit (``att``, ``exc``, ``unx`` in hundredths) ->
+    with the student-year's group columns, and whether the student is included and
+    chronically absent there, and the FTE (``fte_h``: possible hours capped at the full
+    year ``full_h``, both in hundredths)."""
     deciding = [c for c in _GROUP_COLUMNS if c in sy.columns]
-    attrs = sy.select("student_id", "school_year", "grade", "grade_band", *deciding)
+    attrs = sy.select("student_id", "school_year", "grade", *deciding)
     per = per.join(attrs, ["student_id", "school_year"])
     per = per.filter(per.grade != "PK")
     possible = per.att + per.exc + per.unx
@@ -72,11 +59,70 @@ def unit_table(
         else_=_h(hours["default"]),
     )
     return per.mutate(
-        possible=possible,
         included=ohio.included(possible, params),
         chronic=ohio.chronic(absent, possible, params),
         full_h=full,
         fte_h=ibis.least(possible, full),
+    )
+
+
+def _counts(t: ir.Table) -> dict[str, ir.Scalar]:
+    """Headcounts and FTE sums of the included and of the chronically absent."""
+    hit = t.included & t.chronic
+    return {
+        "p": t.included.cast("int64").sum(),
+        "e": hit.cast("int64").sum(),
+        "wp": t.included.ifelse(t.fte_h, 0).sum(),
+        "we": hit.ifelse(t.fte_h, 0).sum(),
+    }
+
+
+def unit_kinds(
+    spells: ir.Table, units: ir.Table, sy: ir.Table, params: Mapping[str, Any]
+) -> ir.Table:
+    """Per year, unit (layer, geo_id), full-year hours and group columns: ``p`` and
+    ``e`` (students included, and chronically absent), ``wp`` and ``we`` (their FTE in
+    hundredths of an hour).
+
+    A student-year at one school has the same hours in every unit that holds the
+    school, so it is decided once and its counts added up to the units; only students
+    at several schools in the year are decided unit by unit.
+    """
+    h = spells.select(
+        "student_id",
+        "school_year",
+        "school_id",
+        att=hundredths(spells.hours_attended),
+        exc=hundredths(spells.hours_absent_excused),
+        unx=hundredths(spells.hours_absent_unexcused),
+    )
+    per_school = h.group_by(["student_id", "school_year", "school_id"]).aggregate(
+        att=h.att.sum(), exc=h.exc.sum(), unx=h.unx.sum()
+    )
+    n = per_school.group_by(["student_id", "school_year"]).aggregate(n_units=ibis._.count())
+    per_school = per_school.join(n, ["student_id", "school_year"])
+    deciding = [c for c in _GROUP_COLUMNS if c in sy.columns]
+    keys = ["school_year", "layer", "geo_id", "full_h", *deciding]
+
+    single = _with_flags(per_school.filter(per_school.n_units == 1), sy, params)
+    at_school = single.group_by(["school_year", "school_id", "full_h", *deciding]).aggregate(
+        **_counts(single)
+    )
+    spread = at_school.join(units, "school_id")
+    from_single = spread.group_by(keys).aggregate(
+        p=spread.p.sum(), e=spread.e.sum(), wp=spread.wp.sum(), we=spread.we.sum()
+    )
+
+    several = per_school.filter(per_school.n_units > 1).join(units, "school_id")
+    per_unit = several.group_by(["student_id", "school_year", "layer", "geo_id"]).aggregate(
+        att=several.att.sum(), exc=several.exc.sum(), unx=several.unx.sum()
+    )
+    multi = _with_flags(per_unit, sy, params)
+    from_multi = multi.group_by(keys).aggregate(**_counts(multi))
+
+    both = from_single.union(from_multi)
+    return both.group_by(keys).aggregate(
+        p=both.p.sum(), e=both.e.sum(), wp=both.wp.sum(), we=both.we.sum()
     )
 
 
@@ -110,15 +156,7 @@ def ohio_cells(
         ignore_index=True,
     ).astype(str)
     unit = register(con, "ohio_units", pa.Table.from_pandas(units, preserve_index=False))
-    per = unit_table(spells, unit, sy, params)
-    deciding = [c for c in _GROUP_COLUMNS if c in per.columns]
-    kinds = per.group_by(["school_year", "layer", "geo_id", "full_h", *deciding]).aggregate(
-        p=per.included.cast("int64").sum(),
-        e=(per.included & per.chronic).cast("int64").sum(),
-        wp=per.included.ifelse(per.fte_h, 0).sum(),
-        we=(per.included & per.chronic).ifelse(per.fte_h, 0).sum(),
-    )
-    frame = kinds.to_pyarrow().to_pandas()
+    frame = unit_kinds(spells, unit, sy, params).to_pyarrow().to_pandas()
     frame["school_id"] = frame["geo_id"]  # group "all" is every row
     groups = group_predicates(frame)
     wanted = INDICATOR_INFO[INDICATOR].groups
