@@ -153,7 +153,14 @@ EXHAUSTIVE: dict[str, tuple[str, ...]] = {
         "tier_moderate_research",
         "tier_severe_research",
     ),
+    "pennsylvania": ("chronic_absence_pennsylvania", "regular_attendance_pennsylvania"),
 }
+#: Rates on one population where one's outcome is exactly the others' together (with
+#: the packs' default parameters): missing 10% or more of days is the moderate and the
+#: severe tier. A reader knows: yes(total) = the parts' yes.
+RATE_SUMS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("chronic_absence_ten_percent", ("tier_moderate_research", "tier_severe_research")),
+)
 
 CITY_LAYER = "city"
 SCHOOL_LAYER = "school"

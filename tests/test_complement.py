@@ -198,3 +198,26 @@ def test_attendance_works_tiers_add_up_to_their_population():
     assert (5.0, 5.0) in [_named(system, n)[4:] for n in before.narrow]
     assert withheld.sum() >= 2 and withheld[3]
     assert after.narrow == []
+
+
+def test_ten_percent_is_the_moderate_and_severe_tiers_together():
+    # 100 students: 10% or more missed 30 = moderate 25 + severe 5. Severe is withheld;
+    # ten percent less moderate gives it back (30 - 25 = 5) unless more is hidden. The
+    # good-attendance rate on the same students keeps the rates sharing the denominator
+    # from forming a partition the suppressor would find by itself.
+    cells = _cells(
+        [
+            (ind, "city", "city", "all", "all", n, 100)
+            for ind, n in (
+                ("chronic_absence_ten_percent", 30),
+                ("tier_moderate_research", 25),
+                ("tier_severe_research", 5),
+                ("good_attendance_research", 50),
+            )
+        ]
+    )
+    secret, withheld, before, after, system = _run(cells)
+    assert list(secret) == [False, False, True, False]
+    assert (5.0, 5.0) in [_named(system, n)[4:] for n in before.narrow]
+    assert withheld.sum() >= 2 and withheld[2]
+    assert after.narrow == []
