@@ -137,8 +137,9 @@ class Indicators:
         choices=PACK_NAMES,
     )
     packs: list[str] = _f(
-        doc="the attendance rule packs to compute (each one whose input columns are present)",
-        factory=lambda: list(PACK_NAMES),
+        doc="the attendance rule packs to compute; empty: every pack whose input columns "
+        "are present (validation notes a listed pack whose columns are missing)",
+        factory=list,
         choices=PACK_NAMES,
     )
     rate_precision: int = _f(1, doc="decimal places of published rates (percent)")
@@ -341,7 +342,8 @@ def _check_rules(config: Config, fname: str) -> None:
     """The headline pack is computed; [rules.*] names known packs and parameters."""
     from atlas.rules import get_pack
 
-    if config.indicators.chronic_absence not in config.indicators.packs:
+    listed = config.indicators.packs
+    if listed and config.indicators.chronic_absence not in listed:
         raise ConfigError(
             f"{fname}: key 'indicators.chronic_absence' is "
             f"{config.indicators.chronic_absence!r}, which 'indicators.packs' leaves out; "
@@ -363,7 +365,7 @@ def pack_parameters(config: Config) -> dict[str, Any]:
     return {
         name: get_pack(name).parameters(config.rules.get(name))
         for name in PACK_NAMES
-        if name in config.indicators.packs
+        if name in (config.indicators.packs or PACK_NAMES)
     }
 
 

@@ -125,10 +125,12 @@ def validate(config: Config, *, strict: bool = False) -> Extract:
 
 
 def _pack_fields(enrollment: pa.Table, config: Config, fname: str) -> list[Problem]:
-    """Each configured attendance rule pack whose columns the extract lacks: an error for
-    the headline pack, a note for the others (they are left out)."""
+    """The headline attendance rule pack and those listed in ``[indicators] packs``,
+    where the extract lacks their columns: an error for the headline pack, a note for the
+    others (they are left out). Unlisted packs are computed where their columns are."""
     problems = []
-    for name in config.indicators.packs:
+    headline = config.indicators.chronic_absence
+    for name in dict.fromkeys([headline, *config.indicators.packs]):
         missing = missing_fields(get_pack(name), enrollment)
         if not missing:
             continue

@@ -187,7 +187,7 @@ def test_every_rule_pack_is_in_the_table_and_side_by_side(demo_build):
     met = {r["category"] for r in rows if r["indicator"] == "met_ohio" and r["flag"] == "published"}
     assert met <= {"met_goal", "met_improvement", "not_met"} and met
     page = (demo_build / "build" / "rules.html").read_text()
-    for label in ("NYC: 20+ days absent", "10% of days, any reason", "Ohio: 10% of hours"):
+    for label in ("NYC 20+ days", "10% of days", "Federal 15+ days", "Ohio (hours)"):
         assert label in page
     assert "Chronic absence under each definition, New York City" in page
     assert "Chronic absence under each definition, Brooklyn" in page

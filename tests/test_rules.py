@@ -488,8 +488,12 @@ def test_validation_names_the_fields_a_pack_lacks(tmp_path):
         "lacks or leaves empty; add them (or map them under [inputs.enrollment.columns]), "
         "or choose another pack under [indicators] chronic_absence"
     ]
-    # With another headline, Ohio is left out, and a note says why.
+    # With another headline, Ohio is left out: silently when packs are not listed, with
+    # a note when atlas.toml lists it.
     config = load_config(write_project(tmp_path, rows))
+    assert not [p for p in validate(config).problems if "pack" in str(p)]
+    listed = TOML + '\n[indicators]\npacks = ["nyc", "crdc", "ohio"]\n'
+    config = load_config(write_project(tmp_path, rows, toml=listed))
     extract = validate(config)
     assert [str(p) for p in extract.notes if "pack" in str(p)] == [
         "enrollment.csv: attendance rule pack 'ohio' is not computed: it needs the column(s) "

@@ -159,7 +159,8 @@ def missing_fields(pack: Pack, table: Any) -> list[str]:
     return [
         f
         for f in pack.fields
-        if f not in table.column_names or table[f].null_count == table.num_rows
+        if f not in table.column_names
+        or (table.num_rows > 0 and table[f].null_count == table.num_rows)
     ]
 
 
