@@ -538,6 +538,8 @@ class ReleaseMeta:
     attribution: tuple[str, ...] = ()  # boundary attributions to show
     #: The attendance rule packs computed, each with its parameters (atlas.rules).
     rule_parameters: dict[str, Any] = field(default_factory=dict)
+    #: Top and bottom coding as readers are told it; empty when rates are not coded.
+    coding: str = ""
 
 
 @dataclass
@@ -569,6 +571,10 @@ class ProtectedRelease:
     district_layer: str
     years: tuple[str, ...]
     meta: ReleaseMeta
+    #: Where schools are, for the district maps' dots: ``school_id``, ``school_name``,
+    #: ``longitude``, ``latitude`` and one column per layer with the school's geo_id
+    #: (places, not students; which dots show comes from the protected cells). None: no map.
+    schools: Any = None
 
     @property
     def latest_year(self) -> str:

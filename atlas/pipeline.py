@@ -25,8 +25,8 @@ from atlas.config import Config, pack_parameters
 from atlas.errors import Problem
 from atlas.model import INDICATOR_INFO, SCHOOL_LAYER, ProtectedRelease, ReleaseMeta
 from atlas.protect import protect
-from atlas.protect.complement import build_system, complement
-from atlas.protect.primary import primary_withheld
+from atlas.protect.complement import Parents, build_system, complement
+from atlas.protect.primary import Coding, primary_withheld
 from atlas.protect.ranks import ranks
 from atlas.protect.report import privacy_report, write_privacy_report
 from atlas.publish import manifest, publish
@@ -110,6 +110,7 @@ def build_atlas(
             min_denominator=config.privacy.min_denominator,
             precision=config.indicators.rate_precision,
             complements=withheld,
+            coding=_coding(config),
         )
         table = pd.concat(
             [table, ranks(table, extract.layers[config.district_layer.name])],
@@ -130,6 +131,7 @@ def build_atlas(
         district_layer=config.district_layer.name,
         years=tuple(school_years(extract)),
         meta=_meta(config),
+        schools=extract.schools,
     )
     with stage("render", "Rendering pages, maps and the PDF"):
         rendered = render_release(
@@ -161,17 +163,37 @@ def build_atlas(
     return result
 
 
-def _parents(config: Config, extract: Extract) -> dict[str, pd.Series]:
+def _coding(config: Config) -> Coding | None:
+    privacy = config.privacy
+    if privacy.code_max_denominator <= 0:
+        return None
+    return Coding(privacy.code_below, privacy.code_above, privacy.code_max_denominator)
+
+
+def _coding_words(config: Config) -> str:
+    privacy = config.privacy
+    if privacy.code_max_denominator <= 0:
+        return ""
+    return (
+        f"In groups of fewer than {privacy.code_max_denominator:,} students, a rate under "
+        f"{privacy.code_below:g}% reads “under {privacy.code_below:g}%” and one over "
+        f"{privacy.code_above:g}% “over {privacy.code_above:g}%”, because it would "
+        "say something about nearly every student in the group."
+    )
+
+
+def _parents(config: Config, extract: Extract) -> Parents:
     """Each nested layer's parent ids by geo_id (the Series named by the parent layer);
-    schools' by their district."""
-    parents = {}
+    schools' by the geography of every layer they lie in."""
+    parents: dict[str, pd.Series | list[pd.Series]] = {}
     for name, geo in extract.layers.items():
         if geo.parent:
             series = geo.frame.set_index("geo_id")["parent_id"].dropna()
             parents[name] = series.rename(geo.parent)
-    district = config.district_layer.name
-    schools = extract.schools.set_index("school_id")[district].dropna().astype(str)
-    parents[SCHOOL_LAYER] = schools.rename(district)
+    schools = extract.schools.set_index("school_id")
+    parents[SCHOOL_LAYER] = [
+        schools[layer.name].dropna().astype(str).rename(layer.name) for layer in config.layers
+    ]
     return parents
 
 
@@ -190,6 +212,7 @@ def _meta(config: Config) -> ReleaseMeta:
         city_name=config.city_name,
         attribution=(BOUNDARY_ATTRIBUTION,),
         rule_parameters=dict(pack_parameters(config)),
+        coding=_coding_words(config),
     )
 
 
