@@ -204,6 +204,7 @@ class _Stored(NamedTuple):
     flag: str
     value: float
     denominator: float
+    category: str  # of a categorical indicator (a rule pack's band, mark or "met")
 
 
 class _Cells:
