@@ -11,7 +11,7 @@ import ibis
 import pandas as pd
 import pyarrow.compute as pc
 
-from atlas.config import Config
+from atlas.config import Config, pack_parameters
 from atlas.engine import connect, register
 from atlas.groups import (
     HIGH_SCHOOL_YEARS,
@@ -26,12 +26,14 @@ from atlas.indicators import cohorts as cohort_indicators
 from atlas.indicators.cells import compute_cells
 from atlas.indicators.places import place_cells
 from atlas.model import CITY_LAYER, SCHOOL_LAYER
+from atlas.rules import missing_fields, ohio
+from atlas.rules.units import ohio_cells
 from atlas.validate import Extract
 
 
 def active_indicators(config: Config, columns: set[str]) -> list[Indicator]:
     """The indicators whose input fields are present."""
-    return [i for i in registry(config.indicators.chronic_absence) if set(i.needs) <= columns]
+    return [i for i in registry(pack_parameters(config)) if set(i.needs) <= columns]
 
 
 def school_years(extract: Extract) -> list[str]:
@@ -89,7 +91,8 @@ def compute(config: Config, extract: Extract) -> pd.DataFrame:
     school_geo = extract.schools[["school_id", *layer_names]]
     geo_ids = {name: list(extract.layers[name].frame["geo_id"]) for name in layer_names}
     with connect() as con:
-        needed = [c for c in extract.enrollment.column_names if c in SPELL_COLUMNS]
+        hours = ohio.HOURS_COLUMNS
+        needed = [c for c in extract.enrollment.column_names if c in (*SPELL_COLUMNS, *hours)]
         spells = register(con, "enrollment", extract.enrollment.select(needed))
         sy = student_years(spells, years=years, priority=config.housing.priority)
         sy = con.create_table("student_years", sy, temp=True)
@@ -100,6 +103,18 @@ def compute(config: Config, extract: Extract) -> pd.DataFrame:
         cells = pd.concat(
             [cells, _kindergarten_cells(sy, years, school_geo, geo_ids)], ignore_index=True
         )
+        ohio_params = pack_parameters(config).get("ohio")
+        if ohio_params is not None and not missing_fields(ohio.PACK, extract.enrollment):
+            unit_cells = ohio_cells(
+                con,
+                spells,
+                sy,
+                school_geo=school_geo,
+                geo_ids=geo_ids,
+                years=years,
+                params=ohio_params,
+            )
+            cells = pd.concat([cells, unit_cells], ignore_index=True)
         if extract.cohorts is not None and extract.cohorts.num_rows:
             cells = pd.concat(
                 [cells, _cohort_cells(con, extract, sy, years, school_geo, geo_ids)],

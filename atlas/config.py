@@ -18,6 +18,7 @@ from typing import Any
 
 from atlas.errors import ConfigError
 from atlas.model import GRADES, HOUSING_STATUSES, RACES
+from atlas.rules import PACK_NAMES
 
 _MISSING = dataclasses.MISSING
 
@@ -130,7 +131,17 @@ class Layer:
 class Indicators:
     """Which definitions to compute and how to publish rates."""
 
-    chronic_absence: str = _f("nyc", doc="the headline chronic-absence rule pack", choices=("nyc",))
+    chronic_absence: str = _f(
+        "nyc",
+        doc="the headline attendance rule pack, which district pages and chapters lead with",
+        choices=PACK_NAMES,
+    )
+    packs: list[str] = _f(
+        doc="the attendance rule packs to compute; empty: every pack whose input columns "
+        "are present (validation notes a listed pack whose columns are missing)",
+        factory=list,
+        choices=PACK_NAMES,
+    )
     rate_precision: int = _f(1, doc="decimal places of published rates (percent)")
 
 
@@ -168,6 +179,11 @@ class Config:
     race: Race = _f(doc="race and ethnicity codes", factory=Race)
     indicators: Indicators = _f(doc="indicator settings", factory=Indicators)
     privacy: Privacy = _f(doc="privacy thresholds", factory=Privacy)
+    rules: dict[str, dict[str, Any]] = _f(
+        doc="parameters of the attendance rule packs: [rules.ten_percent] share_percent = 10 "
+        "(see docs/indicators.md for each pack's parameters)",
+        factory=dict,
+    )
     outputs: Outputs = _f(doc="outputs to write", factory=Outputs)
     city_name: str = _f("City", doc="what readers call the whole area, for example 'New York City'")
     publisher: str = _f("", doc="who publishes the atlas")
@@ -258,6 +274,8 @@ def _value(hint: Any, value: Any, key: str, f: Any, unknown: list[str], fname: s
         if not isinstance(value, dict):
             raise ConfigError(f"{fname}: key '{key}' must be a table of name = value")
         _, inner = typing.get_args(hint)
+        if inner is Any:  # checked by its owner (the rule packs' parameters)
+            return dict(value)
         if typing.get_origin(inner) is dict:  # a table of tables, such as by_year
             return {
                 str(k): _value(inner, v, f"{key}.{k}", f, unknown, fname) for k, v in value.items()
@@ -326,11 +344,43 @@ def _check(config: Config, fname: str) -> None:
                 f"{fname}: layer '{layer.name}' has parent '{layer.parent}', which is not a "
                 f"layer; allowed values: {', '.join(names)}"
             )
+    _check_rules(config, fname)
     if config.indicators.rate_precision not in range(0, 4):
         raise ConfigError(
             f"{fname}: key 'indicators.rate_precision' is "
             f"{config.indicators.rate_precision}; allowed values: 0, 1, 2, 3"
         )
+
+
+def _check_rules(config: Config, fname: str) -> None:
+    """The headline pack is computed; [rules.*] names known packs and parameters."""
+    from atlas.rules import get_pack
+
+    listed = config.indicators.packs
+    if listed and config.indicators.chronic_absence not in listed:
+        raise ConfigError(
+            f"{fname}: key 'indicators.chronic_absence' is "
+            f"{config.indicators.chronic_absence!r}, which 'indicators.packs' leaves out; "
+            "add it to the packs"
+        )
+    for name, overrides in config.rules.items():
+        if name not in PACK_NAMES:
+            raise ConfigError(
+                f"{fname}: [rules.{name}] names no attendance rule pack; known packs: "
+                f"{', '.join(PACK_NAMES)}"
+            )
+        get_pack(name).parameters(overrides)
+
+
+def pack_parameters(config: Config) -> dict[str, Any]:
+    """The configured packs by name, each with its parameters (defaults and overrides)."""
+    from atlas.rules import get_pack
+
+    return {
+        name: get_pack(name).parameters(config.rules.get(name))
+        for name in PACK_NAMES
+        if name in (config.indicators.packs or PACK_NAMES)
+    }
 
 
 def _check_codes(codes: dict[str, str], allowed: tuple[str, ...], key: str, fname: str) -> None:

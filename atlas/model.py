@@ -143,6 +143,25 @@ PARTITIONS: dict[str, tuple[str, ...]] = {
     "cohort": ("graduation_4yr", "dropout_4yr"),
 }
 
+#: Rates on one population whose outcomes exclude each other AND together cover it:
+#: their numerators add up to the shared denominator, which a reader knows
+#: (:mod:`atlas.protect.exhaustive` gives the protection stage that equation).
+EXHAUSTIVE: dict[str, tuple[str, ...]] = {
+    "attendance_works_tiers": (
+        "tier_satisfactory_research",
+        "tier_at_risk_research",
+        "tier_moderate_research",
+        "tier_severe_research",
+    ),
+    "pennsylvania": ("chronic_absence_pennsylvania", "regular_attendance_pennsylvania"),
+}
+#: Rates on one population where one's outcome is exactly the others' together (with
+#: the packs' default parameters): missing 10% or more of days is the moderate and the
+#: severe tier. A reader knows: yes(total) = the parts' yes.
+RATE_SUMS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("chronic_absence_ten_percent", ("tier_moderate_research", "tier_severe_research")),
+)
+
 CITY_LAYER = "city"
 SCHOOL_LAYER = "school"
 
@@ -176,13 +195,16 @@ class IndicatorInfo:
 
     id: str
     label: str
-    kind: Literal["count", "rate", "rank"]
+    kind: Literal["count", "rate", "rank", "category"]  # category: a word in ``category``
     description: str
     bands: tuple[str, ...] = GRADE_BANDS
     groups: tuple[str, ...] | None = None  # None: every group the student-years give
     #: A count of students (or a rate over students), which the privacy rules protect.
     #: False for counts of places (shelters, units, resources): published as counted.
     student_count: bool = True
+    #: Also published for each school (school layer; groups all, homeless and its types),
+    #: as the authority reports schools (Pennsylvania's and Ohio's attendance packs).
+    schools: bool = False
 
 
 #: Every indicator the pipeline can publish, by stable id. docs/indicators.md explains each.
@@ -457,6 +479,146 @@ INDICATOR_INFO |= {
 }
 
 
+#: Attendance rule packs' indicators (``atlas.rules``): ids carry the pack's name. Rates
+#: over students at all grades together; bands, marks, goals and "met" are derived after
+#: protection from published rates (not student counts themselves).
+_PACK_RATES: tuple[tuple[str, str, str], ...] = (
+    (
+        "chronic_absence_ten_percent",
+        "Chronic absence (10% of days, any reason)",
+        "Students who missed at least 10% of their enrolled days for any reason, "
+        "suspension included",
+    ),
+    (
+        "chronic_absence_crdc",
+        "Chronic absence (federal: 15+ days)",
+        "Students absent 15 or more school days for any reason, suspension included "
+        "(federal civil rights data collection)",
+    ),
+    (
+        "severe_absence_research",
+        "Severe chronic absence (attendance under 80%)",
+        "Students present on fewer than 80% of their enrolled days (suspension days are "
+        "not absences)",
+    ),
+    (
+        "good_attendance_research",
+        "Good attendance (95% or better)",
+        "Students present on 95% or more of their enrolled days (suspension days are not "
+        "absences)",
+    ),
+    (
+        "tier_satisfactory_research",
+        "Satisfactory attendance (under 5% missed)",
+        "Students who missed under 5% of enrolled days, suspension included (Attendance Works)",
+    ),
+    (
+        "tier_at_risk_research",
+        "At risk (5% to under 10% missed)",
+        "Students who missed 5% to under 10% of enrolled days, suspension included "
+        "(Attendance Works)",
+    ),
+    (
+        "tier_moderate_research",
+        "Moderate chronic absence (10% to under 20% missed)",
+        "Students who missed 10% to under 20% of enrolled days, suspension included "
+        "(Attendance Works)",
+    ),
+    (
+        "tier_severe_research",
+        "Severe chronic absence (20% or more missed)",
+        "Students who missed 20% or more of enrolled days, suspension included "
+        "(Attendance Works)",
+    ),
+    (
+        "chronic_absence_pennsylvania",
+        "Chronic absence (Pennsylvania: more than 10%)",
+        "Students enrolled 90 days or more who missed more than 10% of them (excused, "
+        "unexcused, suspension)",
+    ),
+    (
+        "regular_attendance_pennsylvania",
+        "Regular Attendance (Pennsylvania)",
+        "Students enrolled 90 days or more who were present 90% or more of them",
+    ),
+    (
+        "chronic_absence_ohio",
+        "Chronic absence (Ohio: hours, FTE-weighted)",
+        "FTE-weighted share of students with 100 or more possible hours who missed at "
+        "least 10% of them; numerator and denominator are students (headcounts)",
+    ),
+)
+#: Pack rates the authority reports for each school too.
+_SCHOOL_RATES = (
+    "chronic_absence_pennsylvania",
+    "regular_attendance_pennsylvania",
+    "chronic_absence_ohio",
+)
+INDICATOR_INFO |= {
+    ind: IndicatorInfo(ind, label, "rate", text, ("all",), schools=ind in _SCHOOL_RATES)
+    for ind, label, text in _PACK_RATES
+}
+INDICATOR_INFO |= {
+    i.id: i
+    for i in (
+        IndicatorInfo(
+            "band_pennsylvania",
+            "Regular Attendance band (Pennsylvania)",
+            "category",
+            "blue (Exceeds, 94.1% or higher), green (Meets, 80.9% to 94.0%) or red (Does "
+            "Not Meet, 80.8% or below), on the rate rounded to one decimal",
+            ("all",),
+            student_count=False,
+        ),
+        IndicatorInfo(
+            "mark_pennsylvania",
+            "Regular Attendance against the year before (Pennsylvania)",
+            "category",
+            "up, same or down: the rate rounded to one decimal against the year before's",
+            ("all",),
+            student_count=False,
+        ),
+        IndicatorInfo(
+            "goal_ohio",
+            "Ohio's state goal for the year",
+            "rate",
+            "The state goal for chronic absence in the year (not applicable in years the "
+            "goals table does not cover)",
+            ("all",),
+            student_count=False,
+        ),
+        IndicatorInfo(
+            "target_ohio",
+            "Ohio improvement target",
+            "rate",
+            "The highest rate that meets Ohio's improvement pathway, from the year before's "
+            "exact rate",
+            ("all",),
+            student_count=False,
+        ),
+        IndicatorInfo(
+            "met_ohio",
+            "Ohio indicator met",
+            "category",
+            "met_goal, met_improvement or not_met, comparing exact, unrounded rates",
+            ("all",),
+            student_count=False,
+        ),
+    )
+}
+#: What a category of a categorical indicator reads as.
+CATEGORY_LABELS: dict[str, str] = {
+    "blue": "Exceeds (blue)",
+    "green": "Meets (green)",
+    "red": "Does Not Meet (red)",
+    "up": "\u2191 up",
+    "same": "\u25cb same",
+    "down": "\u2193 down",
+    "met_goal": "Met: at or below the goal",
+    "met_improvement": "Met: improved enough",
+    "not_met": "Not met",
+}
+
 @dataclass(frozen=True)
 class ReleaseMeta:
     """Words about the release that pages, the PDF and the manifest show."""
@@ -473,6 +635,8 @@ class ReleaseMeta:
     rate_precision: int
     city_name: str = "City"  # what readers call the whole area
     attribution: tuple[str, ...] = ()  # boundary attributions to show
+    #: The attendance rule packs computed, each with its parameters (atlas.rules).
+    rule_parameters: dict[str, Any] = field(default_factory=dict)
     #: Top and bottom coding as readers are told it; empty when rates are not coded.
     coding: str = ""
 

@@ -21,7 +21,7 @@ import pandas as pd
 from atlas.audit import audit
 from atlas.audit.equations import attack_equations
 from atlas.compute import compute, school_years
-from atlas.config import Config
+from atlas.config import Config, pack_parameters
 from atlas.errors import Problem
 from atlas.indicators.reach import pre_k_reach
 from atlas.model import INDICATOR_INFO, SCHOOL_LAYER, ProtectedRelease, ReleaseMeta
@@ -34,6 +34,7 @@ from atlas.publish import manifest, publish
 from atlas.render import render_release
 from atlas.render.long_csv import PATH as LONG_CSV
 from atlas.render.long_csv import long_csv
+from atlas.rules.marks import apply_packs
 from atlas.validate import Extract, validate
 
 #: The long table's row order: stable, so that readers can diff one build with the next.
@@ -135,6 +136,14 @@ def build_atlas(
                 pre_k_reach(table, precision=config.indicators.rate_precision),
             ],
             ignore_index=True,
+        )
+        # The rule packs' bands, marks and "met", and Ohio's weighted rate.
+        table = apply_packs(
+            cells,
+            table,
+            pack_parameters(config),
+            precision=config.indicators.rate_precision,
+            years=tuple(school_years(extract)),
         ).sort_values(LONG_ORDER, kind="stable", ignore_index=True)
     result.cells = len(table)
     release = ProtectedRelease(
@@ -227,6 +236,7 @@ def _meta(config: Config) -> ReleaseMeta:
         rate_precision=config.indicators.rate_precision,
         city_name=config.city_name,
         attribution=(BOUNDARY_ATTRIBUTION,),
+        rule_parameters=dict(pack_parameters(config)),
         coding=_coding_words(config),
     )
 

@@ -21,6 +21,7 @@ from atlas.errors import InputError, Problem
 from atlas.join import locate
 from atlas.load import read_table, row_list, rows_where
 from atlas.model import GRADES, RACES, Geography
+from atlas.rules import get_pack, missing_fields
 
 OUTCOMES = ("graduated", "dropped_out", "still_enrolled", "left_system")
 
@@ -92,6 +93,7 @@ def validate(config: Config, *, strict: bool = False) -> Extract:
         fname = _name(config.inputs.enrollment.path)
         problems += checks.enrollment_consistency(enrollment, fname)
         problems += checks.shelter_ids_present(enrollment, fname)
+        problems += _pack_fields(enrollment, config, fname)
         years = set(pc.unique(enrollment["school_year"]).to_pylist())
         for what, frame in (("shelters", shelters), ("resources", resources)):
             if frame is not None:
@@ -120,6 +122,40 @@ def validate(config: Config, *, strict: bool = False) -> Extract:
         resources=resources,
         problems=problems,
     )
+
+
+def _pack_fields(enrollment: pa.Table, config: Config, fname: str) -> list[Problem]:
+    """The headline attendance rule pack and those listed in ``[indicators] packs``,
+    where the extract lacks their columns: an error for the headline pack, a note for the
+    others (they are left out). Unlisted packs are computed where their columns are."""
+    problems = []
+    headline = config.indicators.chronic_absence
+    for name in dict.fromkeys([headline, *config.indicators.packs]):
+        missing = missing_fields(get_pack(name), enrollment)
+        if not missing:
+            continue
+        columns = ", ".join(missing)
+        if name == config.indicators.chronic_absence:
+            problems.append(
+                Problem(
+                    fname,
+                    f"the headline attendance rule pack {name!r} needs the column(s) "
+                    f"{columns}, which the extract lacks or leaves empty",
+                    "add them (or map them under [inputs.enrollment.columns]), or choose "
+                    "another pack under [indicators] chronic_absence",
+                )
+            )
+        else:
+            problems.append(
+                Problem(
+                    fname,
+                    f"attendance rule pack {name!r} is not computed: it needs the column(s) "
+                    f"{columns}, which the extract lacks or leaves empty",
+                    "add them to compute it",
+                    "note",
+                )
+            )
+    return problems
 
 
 def _name(path: str) -> str:

@@ -206,3 +206,48 @@ def test_the_audit_refuses_to_publish_and_names_the_count_at_risk():
         "recoverable from published numbers to between 4 and 4"
     )
     assert report["audit"]["passed"] is False
+
+
+def test_attendance_works_tiers_add_up_to_their_population():
+    # City, all students, 100 counted: satisfactory 40, at risk 30, moderate 25, severe 5.
+    # Severe (5) is withheld by the primary rule; the three others and their common
+    # denominator give it back: 100 - 40 - 30 - 25 = 5. Complements must hide more.
+    # Another rate on the same 100 students (10% missed: moderate + severe, 30) keeps
+    # the tiers from being the only rates sharing the denominator, so that the partition
+    # must be known from its declaration (model.EXHAUSTIVE), not found in the numbers.
+    tiers = {
+        "tier_satisfactory_research": 40,
+        "tier_at_risk_research": 30,
+        "tier_moderate_research": 25,
+        "tier_severe_research": 5,
+    }
+    tiers["chronic_absence_ten_percent"] = 30
+    cells = _cells([(ind, "city", "city", "all", "all", n, 100) for ind, n in tiers.items()])
+    secret, withheld, before, after, system = _run(cells)
+    assert list(secret) == [False, False, False, True, False]
+    assert (5.0, 5.0) in [_named(system, n)[4:] for n in before.narrow]
+    assert withheld.sum() >= 2 and withheld[3]
+    assert after.narrow == []
+
+
+def test_ten_percent_is_the_moderate_and_severe_tiers_together():
+    # 100 students: 10% or more missed 30 = moderate 25 + severe 5. Severe is withheld;
+    # ten percent less moderate gives it back (30 - 25 = 5) unless more is hidden. The
+    # good-attendance rate on the same students keeps the rates sharing the denominator
+    # from forming a partition the suppressor would find by itself.
+    cells = _cells(
+        [
+            (ind, "city", "city", "all", "all", n, 100)
+            for ind, n in (
+                ("chronic_absence_ten_percent", 30),
+                ("tier_moderate_research", 25),
+                ("tier_severe_research", 5),
+                ("good_attendance_research", 50),
+            )
+        ]
+    )
+    secret, withheld, before, after, system = _run(cells)
+    assert list(secret) == [False, False, True, False]
+    assert (5.0, 5.0) in [_named(system, n)[4:] for n in before.narrow]
+    assert withheld.sum() >= 2 and withheld[2]
+    assert after.narrow == []

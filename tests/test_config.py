@@ -38,7 +38,8 @@ def test_wrong_value_lists_the_allowed_ones(tmp_path):
     with pytest.raises(ConfigError) as err:
         load_config(_write(tmp_path, text))
     assert str(err.value) == (
-        "atlas.toml: key 'indicators.chronic_absence' is 'texas'; allowed values: nyc"
+        "atlas.toml: key 'indicators.chronic_absence' is 'texas'; allowed values: nyc, "
+        "ten_percent, crdc, research, pennsylvania, ohio"
     )
 
 

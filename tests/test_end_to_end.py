@@ -6,15 +6,18 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
-from atlas.model import INDICATOR_INFO, LONG_COLUMNS
+from atlas.model import INDICATOR_INFO, LONG_COLUMNS, PLACE_INDICATORS
 from atlas.render.site import NAV
+from atlas.rules import packs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -139,7 +142,7 @@ def test_long_table_columns_flags_and_withheld_rows(demo_build):
             n = int(row["numerator"])
             assert n == 0 or n >= 10, row
     # Shelters, units and resources are places, not students: published as counted.
-    places = [r for r in rows if not INDICATOR_INFO[r["indicator"]].student_count]
+    places = [r for r in rows if r["indicator"] in PLACE_INDICATORS]
     assert {r["indicator"] for r in places} == {"shelters", "shelter_capacity", "resources"}
     assert {r["flag"] for r in places} == {"published"}
     assert any(0 < int(r["value"]) < 10 for r in places)
@@ -175,3 +178,109 @@ def test_manifest_and_report(demo_build):
     assert report["warnings"] == []
     assert any("dissolve" in n for n in report["notes"])
     assert report["layers"]["school_district"]["geographies"] == 34
+
+
+def test_every_rule_pack_is_in_the_table_and_side_by_side(demo_build):
+    """The demo has days, suspension and hours: every pack is computed; the rules page
+    shows the same students under each; bands, marks and "met" follow their rates."""
+    with open(demo_build / "build" / "data" / "atlas_long.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    ids = {r["indicator"] for r in rows}
+    for pack in packs().values():
+        assert set(pack.indicator_ids) <= ids, pack.name
+    rates = {
+        (r["year"], r["layer"], r["geo_id"], r["group"]): r["flag"]
+        for r in rows
+        if r["indicator"] == "regular_attendance_pennsylvania"
+    }
+    bands = [r for r in rows if r["indicator"] == "band_pennsylvania"]
+    assert {r["category"] for r in bands if r["flag"] == "published"} <= {"blue", "green", "red"}
+    for r in bands:
+        rate = rates[(r["year"], r["layer"], r["geo_id"], r["group"])]
+        assert r["flag"] == rate  # a band shows exactly when its rate does
+        assert (r["category"] != "") == (r["flag"] == "published")
+    met = {r["category"] for r in rows if r["indicator"] == "met_ohio" and r["flag"] == "published"}
+    assert met <= {"met_goal", "met_improvement", "not_met"} and met
+    page = (demo_build / "build" / "rules.html").read_text()
+    for label in ("NYC 20+ days", "10% of days", "Federal 15+ days", "Ohio (hours)"):
+        assert label in page
+    assert "Chronic absence under each definition, New York City" in page
+    assert "Chronic absence under each definition, Brooklyn" in page
+    for pack in packs().values():
+        assert pack.source in page or pack.agency in page
+
+
+def test_rules_page_in_a_real_browser_shows_the_tables_figures(demo_build, tmp_path):
+    """The side-by-side table for the city, as chromium renders it: each definition's
+    column holds, for each housing group, the figure of the downloadable table (its
+    rate at one decimal, or the mark of a cell that shows none)."""
+    chromium = shutil.which("chromium")
+    assert chromium, "chromium is needed for the browser tests: run ./setup.sh test"
+    dom = subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--dump-dom",
+            (demo_build / "build" / "rules.html").as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    page = BeautifulSoup(dom, "html.parser")
+    (section,) = [
+        s
+        for s in page.select("section.indicator")
+        if s.h3.get_text(strip=True) == "Chronic absence under each definition, New York City"
+    ]
+    heads = [th.get_text(" ", strip=True) for th in section.select("thead th")]
+    # What each column head names, as the rules page words it.
+    columns = {
+        "NYC 20+ days": "chronic_absence_nyc",
+        "10% of days": "chronic_absence_ten_percent",
+        "Federal 15+ days": "chronic_absence_crdc",
+        "Pennsylvania": "chronic_absence_pennsylvania",
+        "Ohio (hours)": "chronic_absence_ohio",
+        "Severe 20%+": "tier_severe_research",
+        "Under 80% present": "severe_absence_research",
+    }
+    assert heads == ["Housing group", *columns]
+    groups = {
+        "All students": "all",
+        "Homeless": "homeless",
+        "In shelter": "shelter",
+        "Doubled up": "doubled_up",
+        "Formerly homeless": "formerly_homeless",
+        "Housed": "housed",
+    }
+    with open(demo_build / "build" / "data" / "atlas_long.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    year = max(r["year"] for r in rows)
+    table = {
+        (r["indicator"], r["group"]): r
+        for r in rows
+        if r["year"] == year and r["layer"] == "city" and r["grade_band"] == "all"
+    }
+    marks = {"withheld": "s", "omitted_reliability": "r", "not_applicable": "n/a"}
+    shown = 0
+    for tr in section.select("tbody tr"):
+        label = tr.th.get_text(strip=True)
+        if label not in groups:
+            continue
+        texts = [td.get_text(strip=True) for td in tr.select("td")]
+        for text, indicator in zip(texts, columns.values(), strict=True):
+            row = table[(indicator, groups[label])]
+            if row["flag"] == "published":
+                assert text == f"{float(row['value']):.1f}%", (label, indicator)
+                shown += 1
+            else:
+                assert text == marks[row["flag"]], (label, indicator)
+    assert shown >= 20  # the city's larger groups show every definition's rate

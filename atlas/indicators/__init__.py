@@ -8,7 +8,7 @@ run depends on the input fields present.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,8 +33,9 @@ class Indicator:
         return INDICATOR_INFO[self.id].bands
 
 
-def registry(chronic_absence: str) -> list[Indicator]:
-    """Every indicator, in publishing order, with the headline attendance pack."""
+def registry(packs: Mapping[str, Mapping[str, Any]]) -> list[Indicator]:
+    """Every indicator, in publishing order, with the attendance rule ``packs`` (name ->
+    parameters, :func:`atlas.config.pack_parameters`)."""
     from atlas.indicators import (
         attendance,
         enrollment,
@@ -47,7 +48,7 @@ def registry(chronic_absence: str) -> list[Indicator]:
     return [
         *enrollment.INDICATORS,
         *mobility.INDICATORS,
-        *attendance.indicators(chronic_absence),
+        *attendance.indicators(packs),
         *proficiency.INDICATORS,
         *outcomes.INDICATORS,
         *history.INDICATORS,

@@ -54,10 +54,17 @@ def compute_cells(
     located[SCHOOL_LAYER] = located["school_id"]
     frames = []
     with_schools = any(i.id == "students" for i in indicators)  # the dot maps' counts
+    # Schools carry what the dot maps show (students by group, all grades), and the
+    # rates an authority reports for schools (IndicatorInfo.schools).
+    on_schools = [
+        f"{kind}{_SEP}{ind}{_SEP}{g}"
+        for ind in ["students", *_school_rates(indicators)]
+        for kind in ("d", "n")
+        for g in SCHOOL_GROUPS
+    ]
     for layer in [CITY_LAYER, *geo_ids, *([SCHOOL_LAYER] if with_schools else [])]:
-        # Schools carry only what the dot maps show: students by group, all grades.
         school = layer == SCHOOL_LAYER
-        wanted = [f"d{_SEP}students{_SEP}{g}" for g in SCHOOL_GROUPS] if school else sums
+        wanted = [c for c in on_schools if c in sums] if school else sums
         for banded in (False,) if school else (True, False):
             by = ["school_year", layer] + (["grade_band"] if banded else [])
             frame = located.groupby(by, observed=True, dropna=True)[wanted].sum().reset_index()
@@ -190,6 +197,11 @@ def _shares(counts: pd.DataFrame, indicator: str) -> pd.DataFrame:
     return shares.assign(indicator=indicator)
 
 
+def _school_rates(indicators: Sequence[Indicator]) -> list[str]:
+    """The rates published for each school too (IndicatorInfo.schools)."""
+    return [i.id for i in indicators if INDICATOR_INFO[i.id].schools]
+
+
 def _defined(
     cells: pd.DataFrame, indicators: Sequence[Indicator], years: Sequence[str]
 ) -> pd.Series:
@@ -222,6 +234,6 @@ def _defined(
     ok &= ~school | (
         cells["group"].isin(SCHOOL_GROUPS)
         & (cells["grade_band"] == "all")
-        & cells["indicator"].isin(["students", "share_of_students"])
+        & cells["indicator"].isin(["students", "share_of_students", *_school_rates(indicators)])
     )
     return ok

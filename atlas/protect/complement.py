@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from atlas.model import CITY_LAYER, SHARE_SOURCES
+from atlas.protect.exhaustive import exhaustive_equations
 
 #: total = sum of parts, among housing groups.
 GROUP_RELATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -295,6 +296,10 @@ def _equations(
         for parent in [within] if isinstance(within, pd.Series) else within:
             blocks.append(_layer_equation(q, layer, parent))
     blocks.append(_denominator_equations(q, count_indicators))
+    # Rates declared to partition their population (atlas.protect.exhaustive).
+    partitions = exhaustive_equations(q)
+    if len(partitions):
+        blocks.append(_finish(partitions, "exhaustive"))
     eqs = pd.concat([b for b in blocks if len(b)], ignore_index=True)
     eqs["eq"] = eqs.groupby(["block", "key"], sort=True).ngroup()
     return eqs[["eq", "q", "coef", "rest"]]

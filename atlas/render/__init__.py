@@ -19,7 +19,8 @@ from atlas.classify import NO_DATA, Classes, class_breaks
 from atlas.model import LedgerEntry, ProtectedRelease, Rendered
 from atlas.render.context import Key, build_context, numbers
 from atlas.render.format import format_rate
-from atlas.render.site import render_site
+from atlas.render.rules_page import rules_page
+from atlas.render.site import Pages, render_site
 from atlas.render.svgmap import shapes, svg_map
 from atlas.resources import data_path
 
@@ -64,20 +65,29 @@ def render_release(
         for page in ctx.districts
     }
     out = Rendered()
+    rules = rules_page(release)
     if site:
         render_site(out, env, ctx, release, locators=locators, with_pdf=pdf)
+        # The attendance rules page (atlas.render.rules_page), in the site's frame.
+        html = env.get_template("rules.html").render(
+            ctx=ctx, rules=rules, pages=Pages(), root="", here=rules.path
+        )
+        out.files[rules.path] = html.encode("utf-8")
+        _record(out, rules.path, numbers(*rules.sections))
     if pdf:
         book = env.get_template("book.html").render(
             ctx=ctx,
             city_map=svg_map(shapes(frame), fills, title=f"Share of students homeless, {ctx.year}"),
             legend_entries=legend,
             locators=locators,
+            rules=rules,
         )
         out.files[PDF] = weasyprint.HTML(string=book).write_pdf()
         _record(out, PDF, numbers(*ctx.city.facts, *ctx.city.districts, *ctx.city.sections))
         for page in ctx.districts:
             shown = numbers(*page.facts, page.sections[0], *page.print_sections)
             _record(out, PDF, shown)
+        _record(out, PDF, numbers(*rules.sections))
     return out
 
 

@@ -29,6 +29,7 @@ from atlas.model import (
     ReleaseMeta,
 )
 from atlas.render.format import ABSENT, MARKS, format_cell
+from atlas.rules import get_pack
 
 #: Housing groups shown in page tables, in reading order: all but the five-year groups
 #: that later issues give pages of their own.
@@ -60,6 +61,12 @@ SHORT_LABELS: dict[str, str] = {
     "retention": "Held back",
     "late_entry": "Late entry",
     "english_learner": "English learner",
+    # The other attendance rule packs' headlines (atlas.rules), when configured.
+    "chronic_absence_ten_percent": "Chronic absence (10%)",
+    "chronic_absence_crdc": "Chronic absence (15+ days)",
+    "severe_absence_research": "Attendance under 80%",
+    "chronic_absence_pennsylvania": "Chronic absence (PA)",
+    "chronic_absence_ohio": "Chronic absence (Ohio)",
     "graduation_4yr": "graduated",
     "dropout_4yr": "dropped out",
 }
@@ -197,6 +204,7 @@ class _Stored(NamedTuple):
     flag: str
     value: float
     denominator: float
+    category: str  # of a categorical indicator (a rule pack's band, mark or "met")
 
 
 class _Cells:
@@ -253,10 +261,22 @@ class _Cells:
 
 
 class _Page:
-    """Makes the facts and tables of one page from the protected cells."""
+    """Makes the facts and tables of one page from the protected cells; ``headline`` is
+    the chronic-absence indicator of the configured rule pack, which replaces NYC's."""
 
-    def __init__(self, cells: _Cells) -> None:
+    def __init__(self, cells: _Cells, headline: str = "chronic_absence_nyc") -> None:
         self._cells = cells
+        self.headline = headline
+
+    @property
+    def absent_label(self) -> str:
+        if self.headline == "chronic_absence_nyc":
+            return "Chronically absent"
+        return SHORT_LABELS[self.headline]
+
+    def outcomes(self) -> tuple[str, ...]:
+        """OUTCOMES, led by the configured pack's chronic absence."""
+        return tuple(self.headline if i == "chronic_absence_nyc" else i for i in OUTCOMES)
 
     def cell(self, indicator: str, layer: str, geo_id: str, group: str) -> Cell:
         return self._cells.get(indicator, layer, geo_id, group)[0]
@@ -267,8 +287,8 @@ class _Page:
             ("Homeless students", "students", "homeless"),
             ("Share of students homeless", "share_of_students", "homeless"),
             ("Students in shelter", "students", "shelter"),
-            ("Chronically absent, homeless", "chronic_absence_nyc", "homeless"),
-            ("Chronically absent, housed", "chronic_absence_nyc", "housed"),
+            (f"{self.absent_label}, homeless", self.headline, "homeless"),
+            (f"{self.absent_label}, housed", self.headline, "housed"),
         ]
         return tuple(
             Fact(label, self.cell(ind, layer, geo_id, group))
@@ -328,7 +348,7 @@ class _Page:
                     for group in INDICATOR_INFO[ind].groups or PAGE_GROUPS
                 ),
             )
-            for ind in (*OUTCOMES, *COHORT_OUTCOMES)
+            for ind in (*self.outcomes(), *COHORT_OUTCOMES)
             if self._cells.has(ind)
         ]
         return (students, *outcomes, *self.race_section(places[0]))
@@ -394,7 +414,7 @@ class _Page:
         """The print profile: every outcome by group here, then all and homeless
         students here, in the borough and in the city."""
         own_label, own_layer, own_id = places[0]
-        shown = [i for i in OUTCOMES if self._cells.has(i)]
+        shown = [i for i in self.outcomes() if self._cells.has(i)]
         by_group = Section(
             "outcomes",
             f"Outcomes by housing group, {own_label}",
@@ -457,7 +477,8 @@ def build_context(release: ProtectedRelease) -> SiteContext:
         parent_names = dict(zip(parents["geo_id"], parents["geo_name"], strict=True))
     district_layer = release.district_layer
     city = CityPage(path="index.html", title=meta.title)
-    on_city = _Page(cells)
+    headline = get_pack(meta.chronic_absence_rule).headline
+    on_city = _Page(cells, headline)
     districts = []
     summaries = []
     for row in frame.itertuples(index=False):
@@ -470,7 +491,7 @@ def build_context(release: ProtectedRelease) -> SiteContext:
             borough=borough,
             neighbourhoods=row.neighbourhoods,
         )
-        on_page = _Page(cells)
+        on_page = _Page(cells, headline)
         places = [(row.geo_name, district_layer, row.geo_id)]
         if borough and geo.parent:
             places.append((borough, geo.parent, row.parent_id))
@@ -509,7 +530,7 @@ def build_context(release: ProtectedRelease) -> SiteContext:
         marks=(*MARKS.values(), ABSENT),
         definitions=tuple(
             (INDICATOR_INFO[i].label, INDICATOR_INFO[i].description)
-            for i in ("students", "share_of_students", *OUTCOMES, *COHORT_OUTCOMES)
+            for i in ("students", "share_of_students", *on_city.outcomes(), *COHORT_OUTCOMES)
             if cells.has(i)
         ),
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from atlas.model import INDICATOR_INFO
+from atlas.model import CATEGORY_LABELS, INDICATOR_INFO
 
 #: Short marks for cells that show no number, with the words a legend gives them.
 MARKS: dict[str, tuple[str, str]] = {
@@ -46,6 +46,8 @@ def format_cell(cell: Any, precision: int) -> str:
     flag = cell.flag
     if flag in MARKS:
         return MARKS[flag][0]
+    if INDICATOR_INFO[cell.indicator].kind == "category":
+        return CATEGORY_LABELS.get(cell.category, cell.category)
     value = float(cell.value)
     if math.isnan(value):
         return MARKS["missing"][0]

@@ -85,6 +85,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("outcomes.html", "Outcomes"),
     ("areas.html", "Other areas"),
     ("compare.html", "Compare"),
+    ("rules.html", "Attendance rules"),  # atlas.render.rules_page
     ("methodology.html", "Methodology"),
     ("glossary.html", "Glossary"),
     ("guide.html", "User's guide"),

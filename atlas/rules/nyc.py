@@ -1,22 +1,36 @@
-"""The New York City rule (the model atlas): absent 20 or more days in the school year.
+"""New York City (the model atlas): absent 20 or more days in the school year.
 
-Source: NYC Department of Education, chronic absenteeism as used in *On the Map* (ICPH,
-2015-2018 editions). Days of out-of-school suspension are not absences. Counted: every
-student-year in grades K-12 with at least one day enrolled.
+Source: NYC Department of Education, chronic absenteeism as used in *On the Map*
+(ICPH, 2015-2018 editions). Days of out-of-school suspension are not absences.
+Counted: every student-year in grades K-12 with at least one day enrolled.
 """
 
 from __future__ import annotations
 
-from atlas.rules import AttendanceRule
+from fractions import Fraction
 
-THRESHOLD_DAYS = 20
+from atlas.rules import Measure, Pack, k12
 
-RULE = AttendanceRule(
+PACK = Pack(
     name="nyc",
-    indicator="chronic_absence_nyc",
-    source="NYC Department of Education; ICPH, On the Map (2015-2018 editions)",
+    title="New York City: 20 or more days absent",
+    agency="New York City Department of Education; Institute for Children, Poverty, and "
+    "Homelessness",
+    document="On the Map: The Atlas of Student Homelessness in New York City",
+    years="2015 to 2018 editions",
+    rule="Chronically absent when absent 20 or more days in the school year. Days of "
+    "out-of-school suspension are not absences. Counted: students in K-12 with at least "
+    "one day enrolled.",
     fields=("days_enrolled", "days_absent"),
-    population=lambda sy: (sy.days_enrolled > 0) & (sy.grade != "PK"),
-    event=lambda sy: sy.days_absent >= THRESHOLD_DAYS,
-    parameters={"threshold_days": THRESHOLD_DAYS},
+    defaults={"threshold_days": Fraction(20)},
+    headline="chronic_absence_nyc",
+    measures=(
+        Measure(
+            "chronic_absence_nyc",
+            population=lambda sy, p: k12(sy),
+            event=lambda sy, p: (
+                sy.days_absent * p["threshold_days"].denominator >= p["threshold_days"].numerator
+            ),
+        ),
+    ),
 )
