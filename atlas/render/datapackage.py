@@ -152,8 +152,11 @@ def datapackage(files: dict[str, bytes], release: ProtectedRelease, text: pd.Dat
         if path.endswith("atlas_long.csv") or path.endswith("atlas_long.parquet"):
             resource["title"] = "Every cell of the release, one row each"
             resource["schema"] = _long_schema(indicators, categories)
-            if fmt == "parquet":  # frictionless reads Parquet through pandas: null is NaN
+            if fmt == "parquet":
+                # frictionless reads Parquet through pandas, where null is NaN, and
+                # cannot count its bytes: the integrity fields are left out.
                 resource["schema"]["missingValues"] = ["", "nan"]
+                del resource["bytes"], resource["hash"]
         elif parts[0] == "wide":
             indicator = parts[1].removesuffix(".csv")
             header = content.decode("utf-8-sig").split("\n", 1)[0].split(",")
