@@ -292,3 +292,70 @@ def test_the_audit_blocks_a_download_that_differs_from_its_cell(files, tmp_path)
     tampered[geo] = files[geo].replace(b'"shelter":null', b'"shelter":4', 1)
     with pytest.raises(ProtectionError, match="students.geojson: 1 cell"):
         audit(Rendered(files=tampered), table, config=config)
+
+
+def _atlas(*args: str):
+    from click.testing import CliRunner
+
+    from atlas.cli import main
+
+    return CliRunner().invoke(main, list(args))
+
+
+def test_atlas_table_pulls_one_indicator_from_the_published_files(built, tmp_path):
+    result = _atlas(
+        "table",
+        "share_of_students",
+        "--build",
+        str(built),
+        "--layer",
+        SD,
+        "--year",
+        "2014-15",
+        "--group",
+        "homeless",
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "year,layer,geo_id,geo_name,grade_band,category,homeless,homeless_flag\n"
+        "2014-15,school_district,1,,all,,25.0,published\n"
+        "2014-15,school_district,2,,all,,12.3,published\n"
+        "2014-15,school_district,75,,all,,,omitted_reliability\n"
+    )
+    result = _atlas("table", "students", "--build", str(built), "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    d1 = next(r for r in rows if (r["layer"], r["geo_id"]) == (SD, "1"))
+    assert (d1["all"], d1["homeless"]) == (120, 30)
+    assert (d1["shelter"], d1["shelter_flag"]) == (None, "withheld")
+    out = tmp_path / "share.xlsx"
+    result = _atlas(
+        "table",
+        "share_of_students",
+        "--build",
+        str(built),
+        "--year",
+        "2013-14",
+        "--format",
+        "xlsx",
+        "--out",
+        str(out),
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(load_workbook(out, read_only=True).active.iter_rows(values_only=True))
+    assert rows[1][:3] == ("2013-14", SD, "1")
+    assert rows[1][rows[0].index("homeless")] == 50.0
+
+
+def test_atlas_table_names_the_known_choices_when_one_is_wrong(built, tmp_path):
+    result = _atlas("table", "homelessness", "--build", str(built))
+    assert result.exit_code == 1
+    assert "unknown indicator 'homelessness'" in result.output
+    assert "chronic_absence_nyc, share_of_students, students" in result.output
+    result = _atlas("table", "students", "--build", str(built), "--year", "1999-00")
+    assert result.exit_code == 1 and "2013-14" not in result.output  # students: 2014-15 only
+    assert "unknown year '1999-00'; the known ones are: 2014-15" in result.output
+    result = _atlas("table", "students", "--build", str(tmp_path))
+    assert result.exit_code == 1 and "holds no built atlas" in result.output
+    result = _atlas("table", "students", "--build", str(built), "--format", "xlsx")
+    assert result.exit_code == 2 and "--out" in result.output
