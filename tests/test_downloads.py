@@ -359,3 +359,28 @@ def test_atlas_table_names_the_known_choices_when_one_is_wrong(built, tmp_path):
     assert result.exit_code == 1 and "holds no built atlas" in result.output
     result = _atlas("table", "students", "--build", str(built), "--format", "xlsx")
     assert result.exit_code == 2 and "--out" in result.output
+
+
+def test_every_page_links_the_downloads_of_its_tables_with_a_citation(files):
+    from bs4 import BeautifulSoup
+
+    from atlas.render import render_release
+
+    site = render_release(_release(), pdf=False)
+    release = {**site.files, **files}
+    for path in ("index.html", "districts/1.html", "districts/75.html"):
+        page = BeautifulSoup(site.files[path].decode("utf-8"), "html.parser")
+        links = [a["href"] for a in page.select("section.downloads a[download]")]
+        root = "../" if path.startswith("districts/") else ""
+        targets = [href.removeprefix(root) for href in links]
+        assert all(href.startswith(root) for href in links), path
+        assert set(targets) <= set(release), (path, set(targets) - set(release))
+        assert {"data/atlas_tables.xlsx", "data/atlas_long.csv"} <= set(targets), path
+        assert "data/wide/share_of_students.csv" in targets, path
+        cite = page.select_one("section.downloads .citation").get_text(" ", strip=True)
+        assert cite.startswith("How to cite: Tiny Atlas, 2015 edition. Published 20"), cite
+    district = BeautifulSoup(site.files["districts/1.html"].decode("utf-8"), "html.parser")
+    hrefs = [a["href"] for a in district.select("section.downloads a[download]")]
+    assert "../data/wide/chronic_absence_nyc.csv" in hrefs
+    assert "../data/gis/school_district/share_of_students.geojson" in hrefs
+    assert "../data/gis/school_district.gpkg" in hrefs

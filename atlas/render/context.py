@@ -28,6 +28,7 @@ from atlas.model import (
     ProtectedRelease,
     ReleaseMeta,
 )
+from atlas.render.downloads import Download, citation, page_downloads, published_on
 from atlas.render.format import ABSENT, MARKS, format_cell
 
 #: Housing groups shown in page tables, in reading order: all but the five-year groups
@@ -137,6 +138,8 @@ class Page:
     title: str
     facts: tuple[Fact, ...] = ()
     sections: tuple[Section, ...] = ()
+    #: The data files holding this page's tables (atlas.render.downloads.page_downloads).
+    downloads: tuple[Download, ...] = ()
 
 
 @dataclass
@@ -185,6 +188,9 @@ class SiteContext:
     marks: tuple[tuple[str, str], ...]
     definitions: tuple[tuple[str, str], ...] = ()  # (label, description) per indicator
     band_label: str = BAND_LABELS["all"]
+    #: Every data file of the release (for a downloads page), and how to cite it.
+    downloads: tuple[Download, ...] = ()
+    citation: str = ""
 
 
 class _Cells:
@@ -459,6 +465,7 @@ def build_context(release: ProtectedRelease) -> SiteContext:
         page.sections = on_page.sections(places)
         page.print_sections = on_page.print_sections(places)
         page.places = on_page.places_section(district_layer, row.geo_id)
+        page.downloads = page_downloads(release, _indicators(*page.sections, *page.places))
         districts.append(page)
         share, share_value = cells.get("share_of_students", district_layer, row.geo_id, "homeless")
         summaries.append(
@@ -477,6 +484,7 @@ def build_context(release: ProtectedRelease) -> SiteContext:
     city.facts = on_city.facts(CITY_LAYER, CITY_LAYER)
     city.sections = on_city.sections([(city_name, CITY_LAYER, CITY_LAYER)])
     city.districts = tuple(summaries)
+    city.downloads = page_downloads(release, _indicators(*city.sections))
     return SiteContext(
         meta=meta,
         city_name=city_name,
@@ -485,12 +493,24 @@ def build_context(release: ProtectedRelease) -> SiteContext:
         city=city,
         districts=tuple(districts),
         marks=(*MARKS.values(), ABSENT),
+        downloads=page_downloads(release, [i for i in INDICATOR_INFO if cells.has(i)]),
+        citation=citation(meta, published_on()),
         definitions=tuple(
             (INDICATOR_INFO[i].label, INDICATOR_INFO[i].description)
             for i in ("students", "share_of_students", *OUTCOMES, *COHORT_OUTCOMES)
             if cells.has(i)
         ),
     )
+
+
+def _indicators(*sections: Section) -> list[str]:
+    """The indicators whose numbers ``sections`` show, in order, each once."""
+    out: list[str] = []
+    for section in sections:
+        for cell in (c for row in section.rows for c in row.cells):
+            if cell.key is not None and cell.key[0] not in out:
+                out.append(cell.key[0])
+    return out
 
 
 def _natural(ids: pd.Series) -> pd.Series:
