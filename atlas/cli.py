@@ -258,6 +258,7 @@ def _build(config: Config, *, strict: bool, progress: _Progress, output: Path | 
         click.echo(f"  Website:  {result.output / 'index.html'}")
         click.echo(f"  PDF:      {result.output / 'atlas.pdf'}")
         click.echo(f"  Table:    {result.output / 'data' / 'atlas_long.csv'}")
+        click.echo(f"  Data:     {result.output / 'data' / 'datapackage.json'} (every data file)")
         click.echo(f"  Report:   {result.report}")
 
 
