@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -72,40 +73,62 @@ def _web(frame: gpd.GeoDataFrame) -> gpd.GeoSeries:
     return out
 
 
-def layer_geojson(
-    text: pd.DataFrame, geo: Geography, web: gpd.GeoSeries, indicator: str, year: str
-) -> bytes:
-    """One GeoJSON: the layer's geographies with the indicator's values in ``year``."""
-    rows = text[
-        (text["year"] == year)
-        & (text["layer"] == geo.layer)
-        & (text["indicator"] == indicator)
-        & (text["grade_band"] == "all")
-        & (text["category"] == "")
-    ]
-    by_key = {(r.geo_id, r.group): (r.value, r.flag) for r in rows.itertuples(index=False)}
-    present = set(rows["group"])
-    groups = [g for g in GROUPS if g in present]
+@dataclass(frozen=True)
+class _Shapes:
+    """A layer's geographies in reading order, each with its web geometry as JSON text."""
+
+    layer: str
+    ids: list[str]
+    names: list[str]
+    geometry: list[str]
+
+
+def _shapes(geo: Geography, web: gpd.GeoSeries) -> _Shapes:
     frame = geo.frame.reset_index(drop=True)
+    ids = frame["geo_id"].astype(str)
     order = sort_rows(
         pd.DataFrame(
             {
                 "year": "",
                 "layer": geo.layer,
-                "geo_id": frame["geo_id"].astype(str),
+                "geo_id": ids,
                 "grade_band": "all",
                 "category": "",
                 "i": range(len(frame)),
             }
         ),
         [geo.layer],
-    )["i"]
+    )["i"].tolist()
+    shapes = web.reset_index(drop=True)
+    return _Shapes(
+        geo.layer,
+        [ids[i] for i in order],
+        [str(frame["geo_name"].iloc[i]) for i in order],
+        [
+            "null"
+            if shapes.iloc[i] is None
+            else json.dumps(shapes.iloc[i].__geo_interface__, separators=(",", ":"))
+            for i in order
+        ],
+    )
+
+
+def layer_geojson(rows: pd.DataFrame, shapes: _Shapes, indicator: str, year: str) -> bytes:
+    """One GeoJSON: the layer's geographies with ``rows`` (the indicator's cells of the
+    layer in ``year``, all grades, all types) as properties."""
+    by_key = {
+        (g, group): (v, f)
+        for g, group, v, f in zip(
+            rows["geo_id"], rows["group"], rows["value"], rows["flag"], strict=True
+        )
+    }
+    present = set(rows["group"])
+    groups = [g for g in GROUPS if g in present]
     features = []
-    for i in order:
-        geo_id = str(frame["geo_id"].iloc[i])
+    for geo_id, name, geometry in zip(shapes.ids, shapes.names, shapes.geometry, strict=True):
         props: dict[str, object] = {
             "geo_id": geo_id,
-            "geo_name": str(frame["geo_name"].iloc[i]),
+            "geo_name": name,
             "year": year,
             "indicator": indicator,
         }
@@ -113,20 +136,17 @@ def layer_geojson(
             value, flag = by_key.get((geo_id, group), ("", ""))
             props[group] = _json_number(value)
             props[f"{group}_flag"] = flag or None
-        shape = web.iloc[i]
         features.append(
-            {
-                "type": "Feature",
-                "properties": props,
-                "geometry": None if shape is None else shape.__geo_interface__,
-            }
+            '{"type":"Feature","properties":'
+            + json.dumps(props, ensure_ascii=False, separators=(",", ":"))
+            + ',"geometry":'
+            + geometry
+            + "}"
         )
-    doc = {
-        "type": "FeatureCollection",
-        "name": f"{geo.layer}-{indicator}",
-        "features": features,
-    }
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    name = json.dumps(f"{shapes.layer}-{indicator}")
+    return (
+        f'{{"type":"FeatureCollection","name":{name},"features":[' + ",\n".join(features) + "]}"
+    ).encode("utf-8")
 
 
 def geopackage(text: pd.DataFrame, geo: Geography, web: gpd.GeoSeries) -> bytes:
@@ -165,16 +185,22 @@ def gis_files(release: ProtectedRelease, text: pd.DataFrame) -> dict[str, bytes]
     """Every GIS download (paths relative to the release) of every boundary layer."""
     files = {}
     indicators = indicators_in(text)
-    latest = text[text["year"] == release.latest_year]
+    latest = text[
+        (text["year"] == release.latest_year)
+        & (text["grade_band"] == "all")
+        & (text["category"] == "")
+    ]
+    pieces = dict(tuple(latest.groupby(["layer", "indicator"], sort=False)))
+    by_layer = dict(tuple(text.groupby("layer", sort=False)))
     for name, geo in release.geographies.items():
         web = _web(geo.frame.reset_index(drop=True))
-        on_layer = set(latest.loc[latest["layer"] == name, "indicator"])
+        shapes = _shapes(geo, web)
         for indicator in indicators:
-            if indicator in on_layer:
+            if (name, indicator) in pieces:
                 files[geojson_path(name, indicator)] = layer_geojson(
-                    latest, geo, web, indicator, release.latest_year
+                    pieces[(name, indicator)], shapes, indicator, release.latest_year
                 )
-        files[geopackage_path(name)] = geopackage(text, geo, web)
+        files[geopackage_path(name)] = geopackage(by_layer.get(name, text[:0]), geo, web)
     return files
 
 
