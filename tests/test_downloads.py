@@ -384,3 +384,19 @@ def test_every_page_links_the_downloads_of_its_tables_with_a_citation(files):
     assert "../data/wide/chronic_absence_nyc.csv" in hrefs
     assert "../data/gis/school_district/share_of_students.geojson" in hrefs
     assert "../data/gis/school_district.gpkg" in hrefs
+
+
+def test_frictionless_finds_a_flag_outside_the_vocabulary(files, tmp_path):
+    from atlas.render.datapackage import PATH, datapackage
+    from atlas.render.long_csv import long_text
+
+    bad = dict(files)
+    wide = "data/wide/students.csv"
+    bad[wide] = files[wide].replace(b",withheld", b",hidden", 1)
+    release = _release()
+    bad[PATH] = datapackage(bad, release, long_text(release.table, precision=1))
+    publish(bad, tmp_path / "build")
+    report = frictionless.validate(tmp_path / "build" / "data" / "datapackage.json")
+    assert not report.valid
+    errors = [(t.name, e.type, e.field_name) for t in report.tasks for e in t.errors]
+    assert errors == [("wide-students.csv", "constraint-error", "shelter_flag")]
