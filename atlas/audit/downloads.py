@@ -106,7 +106,7 @@ def read_long(content: bytes, path: str) -> pd.DataFrame:
         with tempfile.TemporaryDirectory(prefix="atlas-audit-") as folder:
             copy = Path(folder) / "cells.gpkg"  # GDAL wants the extension
             copy.write_bytes(content)
-            frame = pyogrio.read_dataframe(copy, layer="cells")
+            frame = pyogrio.read_dataframe(copy, layer="cells", use_arrow=True)
     frame = pd.DataFrame(frame)[list(LONG_COLUMNS)]
     for name in NUMBERS:
         frame[name] = pd.to_numeric(frame[name]).astype("float64")

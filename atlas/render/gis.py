@@ -177,7 +177,9 @@ def geopackage(text: pd.DataFrame, geo: Geography, web: gpd.GeoSeries) -> bytes:
             promote_to_multi=True,
             append=True,
         )
-        pyogrio.write_dataframe(cells, path, driver="GPKG", layer="cells", append=True)
+        pyogrio.write_dataframe(
+            cells, path, driver="GPKG", layer="cells", append=True, use_arrow=True
+        )
         return path.read_bytes()
 
 
