@@ -400,3 +400,15 @@ def test_frictionless_finds_a_flag_outside_the_vocabulary(files, tmp_path):
     assert not report.valid
     errors = [(t.name, e.type, e.field_name) for t in report.tasks for e in t.errors]
     assert errors == [("wide-students.csv", "constraint-error", "shelter_flag")]
+
+
+def test_the_release_downloads_list_names_files_that_exist(files):
+    from atlas.render.context import build_context
+
+    ctx = build_context(_release())
+    paths = [d.path for d in ctx.downloads]
+    assert set(paths) <= set(files), set(paths) - set(files)
+    assert "data/gis/borough.gpkg" in paths and "data/gis/school_district.gpkg" in paths
+    assert "data/gis/borough/share_of_students.geojson" in paths
+    assert "data/datawrapper/school_district-share_of_students-homeless.csv" in paths
+    assert len(paths) == len(set(paths))

@@ -28,7 +28,13 @@ from atlas.model import (
     ProtectedRelease,
     ReleaseMeta,
 )
-from atlas.render.downloads import Download, citation, page_downloads, published_on
+from atlas.render.downloads import (
+    Download,
+    citation,
+    page_downloads,
+    published_on,
+    release_downloads,
+)
 from atlas.render.format import ABSENT, MARKS, format_cell
 
 #: Housing groups shown in page tables, in reading order: all but the five-year groups
@@ -493,7 +499,7 @@ def build_context(release: ProtectedRelease) -> SiteContext:
         city=city,
         districts=tuple(districts),
         marks=(*MARKS.values(), ABSENT),
-        downloads=page_downloads(release, [i for i in INDICATOR_INFO if cells.has(i)]),
+        downloads=release_downloads(release),
         citation=citation(meta, published_on()),
         definitions=tuple(
             (INDICATOR_INFO[i].label, INDICATOR_INFO[i].description)

@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from atlas.model import ProtectedRelease
+from atlas.model import GROUP_LABELS, INDICATOR_INFO, ProtectedRelease
 from atlas.render.datapackage import PATH as DATAPACKAGE
 from atlas.render.datapackage import datapackage
-from atlas.render.gis import gis_downloads, gis_files
+from atlas.render.gis import geojson_path, geopackage_path, gis_downloads, gis_files
 from atlas.render.long_csv import PATH as LONG_CSV
 from atlas.render.long_csv import csv_bytes, long_text
-from atlas.render.tables import Download, citation, table_downloads, table_files
+from atlas.render.tables import (
+    CITYWIDE_MAPS,
+    Download,
+    citation,
+    datawrapper_path,
+    table_downloads,
+    table_files,
+)
 
 
 def render_downloads(
@@ -46,4 +53,50 @@ def page_downloads(release: ProtectedRelease, indicators: list[str]) -> tuple[Do
     )
 
 
-__all__ = ["Download", "citation", "page_downloads", "published_on", "render_downloads"]
+def release_downloads(release: ProtectedRelease) -> tuple[Download, ...]:
+    """Every data file of the release a reader would download, for a downloads page:
+    the tables, the Datawrapper CSVs, each layer's GeoPackage and GeoJSON files."""
+    table = release.table
+    indicators = [i for i in INDICATOR_INFO if i in set(table["indicator"])]
+    latest = table[table["year"] == release.latest_year]
+    on_layer = latest.groupby("layer")["indicator"].agg(set).to_dict()
+    gis = []
+    for name, geo in release.geographies.items():
+        gis.append(
+            Download(geopackage_path(name), f"{geo.label} boundaries with every cell", "GeoPackage")
+        )
+        gis += [
+            Download(
+                geojson_path(name, i),
+                f"{INDICATOR_INFO[i].label} by {geo.label.lower()}",
+                "GeoJSON",
+            )
+            for i in indicators
+            if i in on_layer.get(name, set())
+        ]
+    maps = [
+        Download(
+            datawrapper_path(release.district_layer, i, g),
+            f"{INDICATOR_INFO[i].label}, {GROUP_LABELS[g].lower()}, by "
+            f"{release.geographies[release.district_layer].label.lower()}, for Datawrapper",
+            "CSV",
+        )
+        for i, g in CITYWIDE_MAPS
+        if i in on_layer.get(release.district_layer, set())
+    ]
+    return (
+        *table_downloads(indicators),
+        *maps,
+        *gis,
+        Download(DATAPACKAGE, "Description of every data file (Frictionless)", "JSON"),
+    )
+
+
+__all__ = [
+    "Download",
+    "citation",
+    "page_downloads",
+    "published_on",
+    "release_downloads",
+    "render_downloads",
+]
