@@ -14,14 +14,13 @@ from pathlib import Path
 
 import jinja2
 import weasyprint
-from markupsafe import Markup
 
 from atlas.classify import NO_DATA, Classes, class_breaks
 from atlas.model import LedgerEntry, ProtectedRelease, Rendered
-from atlas.render.context import Key, SiteContext, build_context, numbers
+from atlas.render.context import Key, build_context, numbers
 from atlas.render.format import format_rate
+from atlas.render.site import render_site
 from atlas.render.svgmap import shapes, svg_map
-from atlas.render.webmap import heat_map, leaflet_assets
 from atlas.resources import data_path
 
 PDF = "atlas.pdf"
@@ -66,7 +65,7 @@ def render_release(
     }
     out = Rendered()
     if site:
-        _site(out, env, ctx, frame, fills=fills, legend=legend, locators=locators)
+        render_site(out, env, ctx, release, locators=locators, with_pdf=pdf)
     if pdf:
         book = env.get_template("book.html").render(
             ctx=ctx,
@@ -80,45 +79,6 @@ def render_release(
             shown = numbers(*page.facts, page.sections[0], *page.print_sections)
             _record(out, PDF, shown)
     return out
-
-
-def _site(
-    out: Rendered,
-    env: jinja2.Environment,
-    ctx: SiteContext,
-    frame: object,
-    *,
-    fills: dict[str, str],
-    legend: list[tuple[str, str]],
-    locators: dict[str, Markup | None],
-) -> None:
-    by_id = {d.geo_id: d for d in ctx.city.districts}
-    properties = [
-        {
-            "name": by_id[g].name,
-            "value": by_id[g].share_homeless.text,
-            "fill": fills[g],
-            "link": f'<a href="{by_id[g].path}">Open the {by_id[g].name} page</a>',
-        }
-        for g in frame["geo_id"]  # type: ignore[index]
-    ]
-    parts = heat_map(
-        frame, properties, name="heat_map", label=ctx.district_label, value_label="Homeless"
-    )
-    index = env.get_template("index.html").render(
-        ctx=ctx, root="", map=parts, legend_entries=legend
-    )
-    out.files["index.html"] = index.encode("utf-8")
-    _record(out, "index.html", numbers(*ctx.city.facts, *ctx.city.districts, *ctx.city.sections))
-    template = env.get_template("district.html")
-    for page in ctx.districts:
-        html = template.render(ctx=ctx, page=page, root="../", locator=locators[page.geo_id])
-        out.files[page.path] = html.encode("utf-8")
-        _record(out, page.path, numbers(*page.facts, *page.sections, *page.places))
-    css, _, _ = env.loader.get_source(env, "static/atlas.css")  # type: ignore[union-attr]
-    out.files["assets/atlas.css"] = css.encode("utf-8")
-    for name, content in leaflet_assets().items():
-        out.files[f"assets/{name}"] = content
 
 
 def _legend(classes: Classes, precision: int) -> list[tuple[str, str]]:
