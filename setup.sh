@@ -19,6 +19,7 @@ SYSTEM_PACKAGES=(
 )
 TEST_PACKAGES=(
   chromium              # the tests open the website in a real headless browser
+  gdal-bin              # ogrinfo: the tests check that GDAL reads every GIS file
 )
 PYTHON=${PYTHON:-python3}
 

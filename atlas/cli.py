@@ -204,6 +204,58 @@ def demo(
         _fail(exc)
 
 
+@main.command()
+@click.argument("indicator")
+@click.option("--layer", help="Only this layer, for example school_district.")
+@click.option("--group", help="Only this housing group, for example homeless.")
+@click.option("--year", help="Only this school year, for example 2014-15.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx", "json"]),
+    default="csv",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (needed for xlsx); default: print.",
+)
+@click.option(
+    "--build",
+    "build_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="The built atlas to read.",
+)
+def table(
+    indicator: str,
+    layer: str | None,
+    group: str | None,
+    year: str | None,
+    fmt: str,
+    out: Path | None,
+    build_dir: Path,
+) -> None:
+    """One INDICATOR's table from a built atlas: geographies by housing group."""
+    from atlas.commands.table import pull_table, table_bytes
+
+    if fmt == "xlsx" and out is None:
+        raise click.UsageError("--format xlsx needs --out FILE")
+    try:
+        wide = pull_table(build_dir, indicator, layer=layer, group=group, year=year)
+    except AtlasError as exc:
+        _fail(exc)
+    content = table_bytes(wide, fmt, sheet=indicator)
+    if out is None:
+        click.echo(content.decode("utf-8"), nl=False)
+    else:
+        out.write_bytes(content)
+        click.echo(f"Wrote {len(wide):,} rows of {indicator} to {out}", err=True)
+
+
 def _year(text: str) -> str:
     import re
 
@@ -244,6 +296,7 @@ def _build(
         click.echo(f"  Website:  {result.output / 'index.html'}")
         click.echo(f"  PDF:      {result.output / 'atlas.pdf'}")
         click.echo(f"  Table:    {result.output / 'data' / 'atlas_long.csv'}")
+        click.echo(f"  Data:     {result.output / 'data' / 'datapackage.json'} (every data file)")
         click.echo(f"  Report:   {result.report}")
 
 

@@ -32,8 +32,7 @@ from atlas.protect.ranks import ranks
 from atlas.protect.report import privacy_report, write_privacy_report
 from atlas.publish import manifest, publish
 from atlas.render import render_release
-from atlas.render.long_csv import PATH as LONG_CSV
-from atlas.render.long_csv import long_csv
+from atlas.render.downloads import render_downloads
 from atlas.rules.marks import apply_packs
 from atlas.validate import Extract, validate
 
@@ -161,7 +160,8 @@ def build_atlas(
             site=config.outputs.site,
             templates=config.path("templates"),
         )
-        rendered.files[LONG_CSV] = long_csv(table, precision=config.indicators.rate_precision)
+    with stage("downloads", "Writing the tables and GIS files"):
+        rendered.files |= render_downloads(release)
     with stage("audit", "Auditing every number shown, and what it reveals"):
         privacy = privacy_report(
             cells, table, primary, withheld, carried=None if carried is None else carried.withheld

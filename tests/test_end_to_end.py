@@ -284,3 +284,120 @@ def test_rules_page_in_a_real_browser_shows_the_tables_figures(demo_build, tmp_p
             else:
                 assert text == marks[row["flag"]], (label, indicator)
     assert shown >= 20  # the city's larger groups show every definition's rate
+def _share_homeless_cells(build: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """A published and a withheld share of students homeless of a school district, in the
+    latest year, as the long CSV holds them."""
+    with open(build / "data" / "atlas_long.csv", newline="") as handle:
+        rows = [
+            r
+            for r in csv.DictReader(handle)
+            if r["layer"] == "school_district"
+            and r["indicator"] == "share_of_students"
+            and r["group"] == "homeless"
+            and r["grade_band"] == "all"
+        ]
+    latest = max(r["year"] for r in rows)
+    rows = [r for r in rows if r["year"] == latest]
+    published = next(r for r in rows if r["flag"] == "published" and r["value"] != "0.0")
+    withheld = next(r for r in rows if r["flag"] == "withheld")
+    return published, withheld
+
+
+def test_the_same_number_reads_the_same_in_csv_xlsx_geojson_html_and_pdf(demo_build):
+    import re
+
+    from bs4 import BeautifulSoup
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    build = demo_build / "build"
+    for cell in _share_homeless_cells(build):
+        geo_id, text, flag = cell["geo_id"], cell["value"], cell["flag"]
+        number = float(text) if text else None
+        shown = f"{text}%" if text else "s"
+        with open(build / "data" / "wide" / "share_of_students.csv", encoding="utf-8-sig") as f:
+            wide = next(
+                r
+                for r in csv.DictReader(f)
+                if (r["year"], r["layer"], r["geo_id"], r["grade_band"])
+                == (cell["year"], "school_district", geo_id, "all")
+            )
+        assert (wide["homeless"], wide["homeless_flag"]) == (text, flag)
+        book = load_workbook(build / "data" / "atlas_tables.xlsx", read_only=True)
+        sheet = book["share_of_students"].iter_rows(values_only=True)
+        head = list(next(sheet))
+        row = next(
+            r for r in sheet if r[:3] == (cell["year"], "school_district", geo_id) and r[4] == "all"
+        )
+        assert (row[head.index("homeless")], row[head.index("homeless_flag")]) == (number, flag)
+        geojson = json.loads(
+            (build / "data" / "gis" / "school_district" / "share_of_students.geojson").read_text()
+        )
+        props = next(
+            f["properties"] for f in geojson["features"] if f["properties"]["geo_id"] == geo_id
+        )
+        assert (props["homeless"], props["homeless_flag"]) == (number, flag)
+        datawrapper = build / "data" / "datawrapper"
+        with open(datawrapper / "school_district-share_of_students-homeless.csv") as f:
+            mapped = next(r for r in csv.DictReader(f) if r["geo_id"] == geo_id)
+        assert (mapped["value"], mapped["flag"]) == (text, flag)
+        page = BeautifulSoup((build / "districts" / f"{geo_id}.html").read_text(), "html.parser")
+        facts = {d.dt.get_text(strip=True): d.dd.get_text(strip=True) for d in page.select(".fact")}
+        assert facts["Share of students homeless"] == shown
+        # The PDF's key figures wrap their labels over lines: compare with single spaces.
+        texts = [
+            " ".join((p.extract_text() or "").split()) for p in PdfReader(build / "atlas.pdf").pages
+        ]
+        own = [
+            t
+            for t in texts
+            if t.startswith(f"District {geo_id} ") and "Share of students homeless" in t
+        ]
+        assert own, f"no page of District {geo_id} in the PDF"
+        assert re.search(rf"Share of students homeless {re.escape(shown)}( |$)", own[0]), own[0]
+
+
+def test_data_package_validates_and_gdal_reads_every_gis_file(demo_build):
+    import shutil
+
+    import frictionless
+
+    data = demo_build / "build" / "data"
+    report = frictionless.validate(data / "datapackage.json")
+    assert report.valid, report.flatten(["resourcePath", "type", "note"])[:10]
+    ogrinfo = shutil.which("ogrinfo")
+    assert ogrinfo, "ogrinfo is needed to check the GIS files: install gdal-bin (./setup.sh test)"
+    paths = sorted((data / "gis").rglob("*.gpkg")) + sorted((data / "gis").rglob("*.geojson"))
+    assert len([p for p in paths if p.suffix == ".gpkg"]) == 6
+    for path in paths:
+        result = subprocess.run(
+            [ogrinfo, "-ro", "-so", "-al", str(path)], capture_output=True, text=True
+        )
+        assert result.returncode == 0 and result.stderr == "", (path, result.stderr)
+
+
+def test_atlas_table_reads_the_demo_release(demo_build):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "atlas",
+            "table",
+            "chronic_absence_nyc",
+            "--layer",
+            "school_district",
+            "--group",
+            "homeless",
+            "--year",
+            "2014-15",
+        ],
+        cwd=demo_build,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "year,layer,geo_id,geo_name,grade_band,category,homeless,homeless_flag"
+    # 34 districts by four grade bands (all, elementary, middle, high).
+    assert len(lines) == 1 + 34 * 4

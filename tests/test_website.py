@@ -177,6 +177,10 @@ def test_the_navigation_marks_the_page_it_is_on(site):
 
 
 def test_every_link_inside_the_site_leads_to_a_file_and_an_anchor_that_exist(site):
+    from atlas.render.downloads import render_downloads
+
+    # The data files are written by the build's downloads stage, beside the pages.
+    site = {**render_downloads(release_with_schools()), **site}
     pages = _pages(site)
     for path, page in pages.items():
         folder = path.rsplit("/", 1)[0] + "/" if "/" in path else ""

@@ -6,7 +6,9 @@ The audit plays the attacker against what would be published:
   published rate's numerator or complement, is 1 to ``min_count - 1``;
 * the ledger: every number a page, map or PDF shows comes from a cell that may be
   shown, and reads exactly as the formatter writes that cell; in HTML files the text is
-  really there.
+  really there;
+* the data files (:mod:`atlas.audit.downloads`): read back, each holds the long table's
+  cells with their flags and numbers, and nothing else.
 
 * the attacker's linear programs (:mod:`atlas.audit.equations`): no withheld count can be
   narrowed to an interval under ``min_count`` wide from everything published.
@@ -22,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from atlas.audit.downloads import check_downloads
 from atlas.audit.equations import Narrow, attack_equations
 from atlas.config import Config
 from atlas.errors import ProtectionError
@@ -49,6 +52,7 @@ def audit(
     """
     failures = _check_table(table, config.privacy.min_count)
     failures += _check_ledger(rendered, table, config.indicators.rate_precision)
+    failures += check_downloads(rendered.files, table, config.indicators.rate_precision)
     if system is not None:
         start = time.perf_counter()
         equations, cells = system

@@ -28,6 +28,13 @@ from atlas.model import (
     ProtectedRelease,
     ReleaseMeta,
 )
+from atlas.render.downloads import (
+    Download,
+    citation,
+    page_downloads,
+    published_on,
+    release_downloads,
+)
 from atlas.render.format import ABSENT, MARKS, format_cell
 from atlas.rules import get_pack
 
@@ -144,6 +151,8 @@ class Page:
     title: str
     facts: tuple[Fact, ...] = ()
     sections: tuple[Section, ...] = ()
+    #: The data files holding this page's tables (atlas.render.downloads.page_downloads).
+    downloads: tuple[Download, ...] = ()
 
 
 @dataclass
@@ -192,6 +201,9 @@ class SiteContext:
     marks: tuple[tuple[str, str], ...]
     definitions: tuple[tuple[str, str], ...] = ()  # (label, description) per indicator
     band_label: str = BAND_LABELS["all"]
+    #: Every data file of the release (for a downloads page), and how to cite it.
+    downloads: tuple[Download, ...] = ()
+    citation: str = ""
 
 
 _KEY_COLUMNS = ("indicator", "layer", "geo_id", "group", "grade_band", "category")
@@ -502,6 +514,7 @@ def build_context(release: ProtectedRelease) -> SiteContext:
         page.sections = on_page.sections(places)
         page.print_sections = on_page.print_sections(places)
         page.places = on_page.places_section(district_layer, row.geo_id)
+        page.downloads = page_downloads(release, _indicators(*page.sections, *page.places))
         districts.append(page)
         share, share_value = cells.get("share_of_students", district_layer, row.geo_id, "homeless")
         summaries.append(
@@ -520,6 +533,7 @@ def build_context(release: ProtectedRelease) -> SiteContext:
     city.facts = on_city.facts(CITY_LAYER, CITY_LAYER)
     city.sections = on_city.sections([(city_name, CITY_LAYER, CITY_LAYER)])
     city.districts = tuple(summaries)
+    city.downloads = page_downloads(release, _indicators(*city.sections))
     return SiteContext(
         meta=meta,
         city_name=city_name,
@@ -528,12 +542,24 @@ def build_context(release: ProtectedRelease) -> SiteContext:
         city=city,
         districts=tuple(districts),
         marks=(*MARKS.values(), ABSENT),
+        downloads=release_downloads(release),
+        citation=citation(meta, published_on()),
         definitions=tuple(
             (INDICATOR_INFO[i].label, INDICATOR_INFO[i].description)
             for i in ("students", "share_of_students", *on_city.outcomes(), *COHORT_OUTCOMES)
             if cells.has(i)
         ),
     )
+
+
+def _indicators(*sections: Section) -> list[str]:
+    """The indicators whose numbers ``sections`` show, in order, each once."""
+    out: list[str] = []
+    for section in sections:
+        for cell in (c for row in section.rows for c in row.cells):
+            if cell.key is not None and cell.key[0] not in out:
+                out.append(cell.key[0])
+    return out
 
 
 def _natural(ids: pd.Series) -> pd.Series:

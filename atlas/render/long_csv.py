@@ -27,6 +27,17 @@ def _numbers(values: pd.Series, decimals: int) -> pd.Series:
 
 def long_csv(table: pd.DataFrame, *, precision: int) -> bytes:
     """Render the protected table as CSV bytes (UTF-8, comma-separated, LF)."""
+    return csv_bytes(long_text(table, precision=precision))
+
+
+def csv_bytes(text: pd.DataFrame) -> bytes:
+    """The long table's text (:func:`long_text`) as the long CSV's bytes."""
+    return text.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def long_text(table: pd.DataFrame, *, precision: int) -> pd.DataFrame:
+    """The protected table as the text the long CSV holds, column by column: every other
+    download (:mod:`atlas.render.tables`, :mod:`atlas.render.gis`) is made from this."""
     frame = table[list(LONG_COLUMNS)].copy()
     counts = frame["indicator"].map(lambda i: INDICATOR_INFO[i].kind != "rate").astype(bool)
     value = pd.Series("", index=frame.index, dtype=object)
@@ -35,5 +46,4 @@ def long_csv(table: pd.DataFrame, *, precision: int) -> bytes:
     frame["value"] = value
     for column in ("numerator", "denominator"):
         frame[column] = _numbers(frame[column], 0)
-    frame = frame.fillna("")
-    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return frame.fillna("").astype(str)
