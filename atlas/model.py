@@ -504,8 +504,7 @@ _PACK_RATES: tuple[tuple[str, str, str], ...] = (
     (
         "good_attendance_research",
         "Good attendance (95% or better)",
-        "Students present on 95% or more of their enrolled days (suspension days are not "
-        "absences)",
+        "Students present on 95% or more of their enrolled days (suspension days are not absences)",
     ),
     (
         "tier_satisfactory_research",
@@ -527,8 +526,7 @@ _PACK_RATES: tuple[tuple[str, str, str], ...] = (
     (
         "tier_severe_research",
         "Severe chronic absence (20% or more missed)",
-        "Students who missed 20% or more of enrolled days, suspension included "
-        "(Attendance Works)",
+        "Students who missed 20% or more of enrolled days, suspension included (Attendance Works)",
     ),
     (
         "chronic_absence_pennsylvania",
@@ -618,6 +616,7 @@ CATEGORY_LABELS: dict[str, str] = {
     "met_improvement": "Met: improved enough",
     "not_met": "Not met",
 }
+
 
 @dataclass(frozen=True)
 class ReleaseMeta:

@@ -284,6 +284,8 @@ def test_rules_page_in_a_real_browser_shows_the_tables_figures(demo_build, tmp_p
             else:
                 assert text == marks[row["flag"]], (label, indicator)
     assert shown >= 20  # the city's larger groups show every definition's rate
+
+
 def _share_homeless_cells(build: Path) -> tuple[dict[str, str], dict[str, str]]:
     """A published and a withheld share of students homeless of a school district, in the
     latest year, as the long CSV holds them."""

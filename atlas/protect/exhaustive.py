@@ -33,9 +33,7 @@ def exhaustive_equations(q: pd.DataFrame) -> pd.DataFrame:
     relations += [(f"sum:{total}", total, "yes", list(parts)) for total, parts in RATE_SUMS]
     for name, first, measure, others in relations:
         parts = [q[(q["family"] == first) & (q["measure"] == measure)].assign(coef=1.0)]
-        parts += [
-            q[(q["family"] == m) & (q["measure"] == "yes")].assign(coef=-1.0) for m in others
-        ]
+        parts += [q[(q["family"] == m) & (q["measure"] == "yes")].assign(coef=-1.0) for m in others]
         frame = pd.concat(parts, ignore_index=True)
         if frame.empty:
             continue
