@@ -24,6 +24,7 @@ from atlas.render.svgmap import shapes, svg_map
 from atlas.render.webmap import heat_map, leaflet_assets
 from atlas.resources import data_path
 
+
 def environment(user_templates: Path | None = None) -> jinja2.Environment:
     """Jinja with autoescaping and strict undefined names; user templates win."""
     folders = [str(p) for p in (user_templates, data_path("templates")) if p and p.is_dir()]

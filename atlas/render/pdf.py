@@ -119,12 +119,14 @@ def print_maps(
     city = cover = None
     if projected.geoms:
         city = print_map(
-            projected, fills, title=title, legend_title=legend_title, legend=entries,
+            projected,
+            fills,
+            title=title,
+            legend_title=legend_title,
+            legend=entries,
             labels=labels,
         )
-        cover = print_map(
-            projected, fills, title=title, legend_title="", legend=[], plain=True
-        )
+        cover = print_map(projected, fills, title=title, legend_title="", legend=[], plain=True)
     districts = {
         page.geo_id: print_map(
             projected,

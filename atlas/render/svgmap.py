@@ -163,18 +163,26 @@ def _nice(target: float, steps: tuple[float, ...]) -> float:
     return max(s * power for s in steps if s * power <= target)
 
 
-def _scale_bar(x: float, y: float, metres_per_unit: float) -> str:
-    """Two bars, miles above kilometres, each about a fifth of the map wide at most."""
-    parts = []
-    for i, (unit, name) in enumerate(((_MILE, "mi"), (_KM, "km"))):
+def _scale_bar(right: float, bottom: float, metres_per_unit: float) -> str:
+    """Two bars, miles above kilometres, each at most a fifth of the map wide, on a white
+    panel in the corner whose lower right is (``right``, ``bottom``)."""
+    bars = []
+    for unit, name in ((_MILE, "mi"), (_KM, "km")):
         length = _nice(0.2 * WIDTH * metres_per_unit / unit, (1.0, 2.0, 2.5, 5.0))
-        units = length * unit / metres_per_unit
-        top = y + i * 2.2 * _TEXT
-        label = f"{length:g} {name}"
+        bars.append((length * unit / metres_per_unit, f"{length:g} {name}"))
+    label = max(len(text) for _, text in bars) * _TEXT * 0.62
+    width = max(units for units, _ in bars) + label + _TEXT
+    x, y = right - width, bottom - 4.8 * _TEXT
+    parts = [
+        f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{4.8 * _TEXT:.1f}" '
+        f'fill="#fff" fill-opacity="0.85"/>'
+    ]
+    for i, (units, text) in enumerate(bars):
+        top = y + 0.8 * _TEXT + i * 2.2 * _TEXT
         parts.append(
-            f'<rect x="{x:.1f}" y="{top:.1f}" width="{units:.1f}" height="{_TEXT * 0.45:.1f}" '
-            f'fill="#222"/><text x="{x + units + 6:.1f}" y="{top + _TEXT * 0.55:.1f}" '
-            f'font-size="{_TEXT:.0f}">{label}</text>'
+            f'<rect x="{x + 0.4 * _TEXT:.1f}" y="{top:.1f}" width="{units:.1f}" '
+            f'height="{_TEXT * 0.45:.1f}" fill="#222"/><text x="{x + 0.4 * _TEXT + units + 6:.1f}" '
+            f'y="{top + _TEXT * 0.55:.1f}" font-size="{_TEXT:.0f}">{text}</text>'
         )
     return "".join(parts)
 
@@ -193,8 +201,10 @@ def _north_arrow(x: float, y: float) -> str:
 def _legend(entries: list[tuple[str, str]], title: str, top: float) -> tuple[str, float]:
     """Legend entries (colour or pattern name, words) in two columns under a title."""
     row = _TEXT * 1.6
-    parts = [f'<text x="0" y="{top + _TEXT:.1f}" font-size="{_TEXT:.0f}" '
-             f'font-weight="700">{escape(title)}</text>']
+    parts = [
+        f'<text x="0" y="{top + _TEXT:.1f}" font-size="{_TEXT:.0f}" '
+        f'font-weight="700">{escape(title)}</text>'
+    ]
     half = (len(entries) + 1) // 2
     for i, (fill, words) in enumerate(entries):
         x = 0.0 if i < half else WIDTH * 0.42
@@ -243,26 +253,38 @@ def print_map(
             continue
         fill = fills.get(geo_id, "no_rate")
         paint = f"url(#{fill})" if fill in PATTERNS else fill
-        stroke = ('stroke="#111" stroke-width="5"' if geo_id == focus
-                  else 'stroke="#fff" stroke-width="2"')
-        body.append(f'<path d="{d}" fill="{paint}" {stroke} stroke-linejoin="round"/>')
+        stroke = (
+            'stroke="#111" stroke-width="5"'
+            if geo_id == focus
+            else 'stroke="#fff" stroke-width="2"'
+        )
+        body.append(
+            f'<path class="area-{escape(geo_id)}" d="{d}" fill="{paint}" {stroke} '
+            'stroke-linejoin="round"/>'
+        )
         if geo_id in labels and not plain:
             point = shown.representative_point()
             x, y = (point.x - minx) * scale, (maxy - point.y) * scale
+            if not (_TEXT < x < WIDTH - _TEXT and _TEXT < y < height - _TEXT):
+                continue  # a label cut by the frame: the area is mostly off the map
             weight = ' font-weight="700"' if geo_id == focus else ""
-            text = (f'x="{x:.1f}" y="{y + _TEXT * 0.35:.1f}" font-size="{_TEXT:.0f}"'
-                    f' text-anchor="middle"{weight}>{escape(labels[geo_id])}</text>')
+            text = (
+                f'x="{x:.1f}" y="{y + _TEXT * 0.35:.1f}" font-size="{_TEXT:.0f}"'
+                f' text-anchor="middle"{weight}>{escape(labels[geo_id])}</text>'
+            )
             names.append(f'<text stroke="#fff" stroke-width="4" {text}<text {text}')
     legend_svg, legend_height = _legend(legend, legend_title, height + _TEXT)
     if plain:
         legend_svg, legend_height = "", -_TEXT
-    furniture = "" if plain else (
-        f'<rect x="{WIDTH - 250:.1f}" y="{height - 4.8 * _TEXT:.1f}" width="250" '
-        f'height="{4.8 * _TEXT:.1f}" fill="#fff" fill-opacity="0.85"/>'
-        + _scale_bar(WIDTH - 240, height - 4.2 * _TEXT, 1 / scale)
-        + f'<rect x="{WIDTH - 3 * _TEXT:.1f}" y="0" width="{3 * _TEXT:.1f}" '
-        f'height="{3.6 * _TEXT:.1f}" fill="#fff" fill-opacity="0.85"/>'
-        + _north_arrow(WIDTH - 1.5 * _TEXT, 0.4 * _TEXT)
+    furniture = (
+        ""
+        if plain
+        else (
+            _scale_bar(WIDTH, height, 1 / scale)
+            + f'<rect x="{WIDTH - 3 * _TEXT:.1f}" y="0" width="{3 * _TEXT:.1f}" '
+            f'height="{3.6 * _TEXT:.1f}" fill="#fff" fill-opacity="0.85"/>'
+            + _north_arrow(WIDTH - 1.5 * _TEXT, 0.4 * _TEXT)
+        )
     )
     total = height + _TEXT + legend_height
     border = "" if plain else ' stroke="#999"'
