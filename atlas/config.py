@@ -140,6 +140,11 @@ class Privacy:
 
     min_count: int = _f(10, doc="counts of 1 to min_count-1 students are withheld")
     min_denominator: int = _f(30, doc="rates on fewer students are omitted for reliability")
+    code_below: float = _f(5.0, doc="a rate under this percentage reads 'under 5%' ...")
+    code_above: float = _f(95.0, doc="... and one over this percentage 'over 95%' ...")
+    code_max_denominator: int = _f(
+        1000, doc="... in a group of fewer students than this (0: never code)"
+    )
 
 
 @dataclass(frozen=True)
@@ -263,10 +268,12 @@ def _value(hint: Any, value: Any, key: str, f: Any, unknown: list[str], fname: s
 
 
 def _scalar(hint: Any, value: Any, key: str, choices: tuple[str, ...], fname: str) -> Any:
-    names = {str: "text", int: "a whole number", bool: "true or false"}
+    names = {str: "text", int: "a whole number", float: "a number", bool: "true or false"}
     ok = isinstance(value, hint) and not (hint is int and isinstance(value, bool))
     if hint is str and isinstance(value, int) and not isinstance(value, bool):
         value, ok = str(value), True  # ids written as numbers
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        value, ok = float(value), True  # 5 for 5.0
     if not ok:
         raise ConfigError(
             f"{fname}: key '{key}' must be {names.get(hint, hint.__name__)}; got {value!r}"
@@ -279,7 +286,14 @@ def _scalar(hint: Any, value: Any, key: str, choices: tuple[str, ...], fname: st
 
 
 def _check(config: Config, fname: str) -> None:
-    """Cross-field checks: codes, layer names and parents."""
+    """Cross-field checks: codes, layer names and parents, coding bounds."""
+    privacy = config.privacy
+    if not 0 <= privacy.code_below < privacy.code_above <= 100:
+        raise ConfigError(
+            f"{fname}: keys 'privacy.code_below' ({privacy.code_below:g}) and "
+            f"'privacy.code_above' ({privacy.code_above:g}) must be percentages with "
+            "code_below under code_above"
+        )
     for section, allowed in (
         ("housing", HOUSING_STATUSES),
         ("grades", GRADES),

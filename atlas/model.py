@@ -374,6 +374,8 @@ class ReleaseMeta:
     rate_precision: int
     city_name: str = "City"  # what readers call the whole area
     attribution: tuple[str, ...] = ()  # boundary attributions to show
+    #: Top and bottom coding as readers are told it; empty when rates are not coded.
+    coding: str = ""
 
 
 @dataclass

@@ -26,7 +26,7 @@ from atlas.errors import Problem
 from atlas.model import INDICATOR_INFO, SCHOOL_LAYER, ProtectedRelease, ReleaseMeta
 from atlas.protect import protect
 from atlas.protect.complement import build_system, complement
-from atlas.protect.primary import primary_withheld
+from atlas.protect.primary import Coding, primary_withheld
 from atlas.protect.ranks import ranks
 from atlas.protect.report import privacy_report, write_privacy_report
 from atlas.publish import manifest, publish
@@ -109,6 +109,7 @@ def build_atlas(
             min_denominator=config.privacy.min_denominator,
             precision=config.indicators.rate_precision,
             complements=withheld,
+            coding=_coding(config),
         )
         table = pd.concat(
             [table, ranks(table, extract.layers[config.district_layer.name])],
@@ -153,6 +154,25 @@ def build_atlas(
     return result
 
 
+def _coding(config: Config) -> Coding | None:
+    privacy = config.privacy
+    if privacy.code_max_denominator <= 0:
+        return None
+    return Coding(privacy.code_below, privacy.code_above, privacy.code_max_denominator)
+
+
+def _coding_words(config: Config) -> str:
+    privacy = config.privacy
+    if privacy.code_max_denominator <= 0:
+        return ""
+    return (
+        f"In groups of fewer than {privacy.code_max_denominator:,} students, a rate under "
+        f"{privacy.code_below:g}% reads “under {privacy.code_below:g}%” and one over "
+        f"{privacy.code_above:g}% “over {privacy.code_above:g}%”, because it would "
+        "say something about nearly every student in the group."
+    )
+
+
 def _parents(config: Config, extract: Extract) -> dict[str, pd.Series]:
     """Each nested layer's parent ids by geo_id (the Series named by the parent layer);
     schools' by their district."""
@@ -181,6 +201,7 @@ def _meta(config: Config) -> ReleaseMeta:
         rate_precision=config.indicators.rate_precision,
         city_name=config.city_name,
         attribution=(BOUNDARY_ATTRIBUTION,),
+        coding=_coding_words(config),
     )
 
 

@@ -86,3 +86,14 @@ def test_init_writes_a_file_the_loader_accepts_without_unknown_keys(tmp_path):
     config = load_config(path)
     assert config.unknown_keys == ()
     assert config.layers[0].name_pattern == "District {id}"
+
+
+def test_coding_bounds_take_whole_numbers_and_must_be_in_order(tmp_path):
+    config = load_config(_write(tmp_path, TOML + "\n[privacy]\ncode_below = 3\n"))
+    assert config.privacy.code_below == 3.0
+    with pytest.raises(ConfigError) as err:
+        load_config(_write(tmp_path, TOML + "\n[privacy]\ncode_below = 60\ncode_above = 40\n"))
+    assert str(err.value) == (
+        "atlas.toml: keys 'privacy.code_below' (60) and 'privacy.code_above' (40) must be "
+        "percentages with code_below under code_above"
+    )

@@ -9,6 +9,7 @@ import pytest
 
 from atlas.model import LONG_COLUMNS
 from atlas.protect import protect
+from atlas.protect.primary import Coding
 
 
 def _protect(rows, **kw):
@@ -100,3 +101,34 @@ def test_rounding_is_half_up_at_the_published_precision():
 def test_thresholds_are_configurable():
     row = _protect([("students", 12, math.nan)], min_count=20).iloc[0]
     assert row["flag"] == "withheld"
+
+
+CODING = {"coding": Coding(below=5.0, above=95.0, max_denominator=1000)}
+
+
+@pytest.mark.parametrize(
+    "numerator,denominator,flag,value",
+    [
+        (12, 300, "bottom_coded", 5.0),  # 4.0% of 300, a group under 1,000
+        (0, 300, "bottom_coded", 5.0),  # nobody: still "under 5%" in a small group
+        (15, 300, "published", 5.0),  # exactly 5%: not under it
+        (288, 300, "top_coded", 95.0),  # 96.0%: 12 on the other side
+        (285, 300, "published", 95.0),  # exactly 95%
+        (40, 1000, "published", 4.0),  # 1,000 students: not a small group
+        (5, 300, "withheld", None),  # privacy first: 5 students
+    ],
+)
+def test_top_and_bottom_coding(numerator, denominator, flag, value):
+    row = _protect([("share_of_students", numerator, denominator)], **CODING).iloc[0]
+    assert row["flag"] == flag
+    if value is None:
+        assert pd.isna(row["value"])
+    else:
+        assert row["value"] == value
+    if flag.endswith("_coded"):  # the bound only: the count would give the rate away
+        assert pd.isna(row["numerator"]) and row["denominator"] == denominator
+
+
+def test_coding_does_not_touch_counts():
+    row = _protect([("students", 3000, math.nan)], **CODING).iloc[0]
+    assert (row["flag"], row["value"]) == ("published", 3000.0)

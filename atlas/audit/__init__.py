@@ -54,6 +54,8 @@ def audit(
         equations, cells = system
         on = _KEY[:-1]  # student cells have no category
         flags = cells[on].merge(table[[*on, "flag"]], on=on, how="left")["flag"]
+        # A coded rate shows a bound, not its counts; the attacker is granted them all
+        # the same (a stronger attacker than a reader, so passing still proves safety).
         withheld = (flags == "withheld").to_numpy()
         result = attack_equations(equations, withheld, config.privacy.min_count)
         exposed = [_describe(equations, n) for n in result.narrow]
@@ -102,6 +104,10 @@ def _check_table(table: pd.DataFrame, min_count: int) -> list[str]:
     numbers = table[["numerator", "denominator", "value"]].notna().any(axis=1)
     if (withheld & numbers).any():
         failures.append(f"{int((withheld & numbers).sum())} withheld cell(s) carry a number")
+    coded = table["flag"].isin(["top_coded", "bottom_coded"])
+    if (coded & table["numerator"].notna()).any():
+        n = int((coded & table["numerator"].notna()).sum())
+        failures.append(f"{n} top- or bottom-coded rate(s) carry their numerator")
     # Counts of places (shelters, units, resources) are not student counts.
     table = table[table["indicator"].map(lambda i: INDICATOR_INFO[i].student_count).astype(bool)]
     counts = table["indicator"].map(lambda i: INDICATOR_INFO[i].kind == "count").astype(bool)

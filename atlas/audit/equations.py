@@ -145,8 +145,9 @@ def _intervals(
     lp.col_cost_ = np.zeros(n)
     # Moves of a withheld count are capped at min_count each way: a wider interval is
     # not needed, and the capped programs are bounded and quick.
-    lp.col_lower_ = np.where(targets, np.maximum(-value, -min_count), -value).astype(float)
-    lp.col_upper_ = np.where(targets, float(min_count), highspy.kHighsInf)
+    lower = np.where(targets, np.maximum(-value, -min_count), -value).astype(float)
+    upper = np.where(targets, float(min_count), highspy.kHighsInf)
+    lp.col_lower_, lp.col_upper_ = lower, upper
     lp.row_lower_ = np.zeros(a.shape[0])
     lp.row_upper_ = np.zeros(a.shape[0])
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
@@ -169,11 +170,23 @@ def _intervals(
         np.minimum(low, x, out=low)
         np.maximum(high, x, out=high)
 
-    # All withheld counts up at once, then all down: most intervals open here.
-    solve(-targets.astype(float))
-    solve(targets.astype(float))
+    def still_short(target: np.ndarray) -> np.ndarray:
+        return target & (high - low < min_count - 1e-9)
+
+    # Rounds of one program up and one down, each pushing together every withheld count
+    # whose interval is still short and can still grow that way, while the rounds open
+    # some; most intervals open here. Then one count at a time, each way.
+    while (short := still_short(targets)).any():
+        up = short & (high < upper - 1e-9)
+        down = short & (low > lower + 1e-9)
+        if up.any():
+            solve(-up.astype(float))
+        if down.any():
+            solve(down.astype(float))
+        if still_short(targets).sum() == short.sum():
+            break
     cost = np.zeros(n)
-    for i in np.flatnonzero(targets):
+    for i in np.flatnonzero(still_short(targets)):
         for sense in (-1.0, 1.0):  # maximize, then minimize
             if high[i] - low[i] >= min_count:
                 break

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,26 @@ def primary_withheld(
     return withheld & ~cells["indicator"].isin(place_counts)
 
 
+@dataclass(frozen=True)
+class Coding:
+    """Top and bottom coding: in a group of fewer than ``max_denominator`` students, a
+    rate under ``below`` percent reads "under 5%", one over ``above`` "over 95%" (its
+    numerator is not shown). Decided on the exact rate, before rounding."""
+
+    below: float = 5.0
+    above: float = 95.0
+    max_denominator: int = 1000
+
+    def coded(
+        self, num: pd.Series, den: pd.Series, shown: pd.Series
+    ) -> tuple[pd.Series, pd.Series]:
+        """The shown rates to bottom-code and to top-code."""
+        small = shown & (den < self.max_denominator)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pct = 100.0 * num / den
+        return small & (pct < self.below), small & (pct > self.above)
+
+
 def protect(
     cells: pd.DataFrame,
     *,
@@ -47,12 +68,14 @@ def protect(
     min_denominator: int,
     precision: int,
     complements: pd.Series | None = None,
+    coding: Coding | None = None,
 ) -> pd.DataFrame:
     """Apply the primary rules to every cell, withhold the ``complements`` too (a
     boolean Series aligned with ``cells``); return the long table (LONG_COLUMNS).
 
     ``place_counts`` are counts of places, not students (shelters, units, resources):
-    published as counted, whatever their size.
+    published as counted, whatever their size. ``coding`` shows rates near 0% or 100%
+    in small groups as bounds.
     """
     t = cells.copy()
     num = t["numerator"].astype(float)
@@ -73,12 +96,19 @@ def protect(
         pct = round_half_up(100.0 * num / den, precision)
     shown_rate = rate & ~withheld & ~empty & ~unreliable
     value[shown_rate] = pct[shown_rate]
+    low = high = pd.Series(False, index=t.index)
+    if coding is not None:
+        low, high = coding.coded(num, den, shown_rate)
+        value[low] = coding.below
+        value[high] = coding.above
 
     flag = pd.Series("published", index=t.index, dtype=object)
+    flag[low] = "bottom_coded"
+    flag[high] = "top_coded"
     flag[unreliable] = "omitted_reliability"
     flag[empty] = "not_applicable"
     flag[withheld] = "withheld"
-    t["numerator"] = num.where(~withheld)
+    t["numerator"] = num.where(~withheld & ~low & ~high)
     t["denominator"] = den.where(~withheld)
     t["value"] = value.where(~withheld)
     t["flag"] = flag
