@@ -407,6 +407,10 @@ class ProtectedRelease:
     district_layer: str
     years: tuple[str, ...]
     meta: ReleaseMeta
+    #: Where schools are, for the district maps' dots: ``school_id``, ``school_name``,
+    #: ``longitude``, ``latitude`` and one column per layer with the school's geo_id
+    #: (places, not students; which dots show comes from the protected cells). None: no map.
+    schools: Any = None
 
     @property
     def latest_year(self) -> str:

@@ -25,7 +25,7 @@ from atlas.config import Config
 from atlas.errors import Problem
 from atlas.model import INDICATOR_INFO, SCHOOL_LAYER, ProtectedRelease, ReleaseMeta
 from atlas.protect import protect
-from atlas.protect.complement import build_system, complement
+from atlas.protect.complement import Parents, build_system, complement
 from atlas.protect.primary import Coding, primary_withheld
 from atlas.protect.ranks import ranks
 from atlas.protect.report import privacy_report, write_privacy_report
@@ -122,6 +122,7 @@ def build_atlas(
         district_layer=config.district_layer.name,
         years=tuple(school_years(extract)),
         meta=_meta(config),
+        schools=extract.schools,
     )
     with stage("render", "Rendering pages, maps and the PDF"):
         rendered = render_release(
@@ -173,17 +174,18 @@ def _coding_words(config: Config) -> str:
     )
 
 
-def _parents(config: Config, extract: Extract) -> dict[str, pd.Series]:
+def _parents(config: Config, extract: Extract) -> Parents:
     """Each nested layer's parent ids by geo_id (the Series named by the parent layer);
-    schools' by their district."""
-    parents = {}
+    schools' by the geography of every layer they lie in."""
+    parents: dict[str, pd.Series | list[pd.Series]] = {}
     for name, geo in extract.layers.items():
         if geo.parent:
             series = geo.frame.set_index("geo_id")["parent_id"].dropna()
             parents[name] = series.rename(geo.parent)
-    district = config.district_layer.name
-    schools = extract.schools.set_index("school_id")[district].dropna().astype(str)
-    parents[SCHOOL_LAYER] = schools.rename(district)
+    schools = extract.schools.set_index("school_id")
+    parents[SCHOOL_LAYER] = [
+        schools[layer.name].dropna().astype(str).rename(layer.name) for layer in config.layers
+    ]
     return parents
 
 

@@ -105,6 +105,36 @@ def test_a_withheld_district_is_recovered_from_its_borough_until_a_complement_hi
     assert after.narrow == []
 
 
+def test_a_community_district_against_the_school_district_it_overlaps_through_the_schools():
+    # Schools (public locations): a 20 and b 6 lie in school district 1 and community
+    # district 1; c 5 in school district 1 and community district 2; d 30 in school
+    # district 2 and community district 2. So SD1 = 31, SD2 = 30, CD1 = 26, CD2 = 35.
+    # b and c are withheld; SD1 = a + b + c leaves b + c = 11, which alone is safe, but
+    # the schools of CD1 give b = 26 - 20 = 6, and those of CD2 give c = 35 - 30 = 5.
+    rows = _students("city", "city", {"all": 61})
+    for layer, geo, n in (
+        ("school", "a", 20), ("school", "b", 6), ("school", "c", 5), ("school", "d", 30),
+        ("school_district", "1", 31), ("school_district", "2", 30),
+        ("community_district", "1", 26), ("community_district", "2", 35),
+    ):  # fmt: skip
+        rows += _students(layer, geo, {"all": n})
+    cells = _cells(rows)
+    parents = {
+        "school": [
+            pd.Series({"a": "1", "b": "1", "c": "1", "d": "2"}, name="school_district"),
+            pd.Series({"a": "1", "b": "1", "c": "2", "d": "2"}, name="community_district"),
+        ]
+    }
+    secret, withheld, before, after, system = _run(cells, parents)
+    found = [_named(system, n) for n in before.narrow]
+    assert ("school", "b", "all", "all", 6.0, 6.0) in found
+    assert ("school", "c", "all", "all", 5.0, 5.0) in found
+    # The cheapest other member of CD1 = a + b is school a (20 < 26); of CD2 = c + d,
+    # school d (30 < 35).
+    assert {"a", "d"} <= set(cells.loc[withheld, "geo_id"])
+    assert after.narrow == []
+
+
 def test_two_withheld_cells_that_add_up_to_fewer_than_ten_are_not_enough():
     # all 200 = homeless 7 + housed 193; homeless 7 = shelter 3 + doubled up 4.
     cells = _cells(

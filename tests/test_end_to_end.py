@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from atlas.model import INDICATOR_INFO, LONG_COLUMNS
+from atlas.render.site import NAV
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -100,6 +101,18 @@ def test_demo_writes_the_release(demo_build):
     assert (demo_build / "demo" / "atlas.toml").is_file()
     stdout = (demo_build / "stdout.txt").read_text()
     assert "index.html" in stdout and "atlas.pdf" in stdout
+
+
+def test_demo_builds_the_whole_website(demo_build):
+    """Every page of the navigation, the shared assets, and a map of schools on a district
+    page (the audit, run by the build, accepted every number they show)."""
+    build = demo_build / "build"
+    for path, _ in NAV:
+        assert (build / path).is_file(), path
+    for asset in ("leaflet.js", "leaflet.css", "atlas.css", "atlas-map.js", "places.js"):
+        assert (build / "assets" / asset).is_file(), asset
+    assert (build / "assets" / "areas-school_district.js").stat().st_size < 300_000
+    assert "atlasAreas(map_schools_map" in (build / "districts" / "9.html").read_text()
 
 
 def test_long_table_columns_flags_and_withheld_rows(demo_build):

@@ -11,7 +11,9 @@ exactly and that a reader knows:
   its two income groups, ever homeless = homeless + formerly homeless, all = ever
   homeless + always housed, homeless = ever + never in shelter);
 * grade bands within all grades; every layer within the city; districts within their
-  parent layer; schools within their district;
+  parent layer; schools within the district of every layer they lie in (school
+  locations are public, so a reader can add up the schools of a community district
+  and compare it with the school districts that overlap it);
 * a rate's denominator is a count of the ``students`` table where the two agree in
   every cell (all students, or all but pre-K), and rates with the same denominator
   (the race shares, graduation and dropout) share it; shares of one partition (race
@@ -36,7 +38,7 @@ combines them all, by linear programming, over the same system (:func:`build_sys
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -53,6 +55,9 @@ GROUP_RELATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("homeless", ("ever_in_shelter", "never_in_shelter")),
 )
 _PLACE = ["year", "layer", "geo_id", "group", "grade_band"]
+#: Per layer, where its geographies lie: one Series (child id -> parent id, named after
+#: the parent layer) or several.
+Parents = Mapping[str, "pd.Series | list[pd.Series]"]
 _Q = ["family", "measure", *_PLACE]
 
 
@@ -95,11 +100,13 @@ def complement(
     return withheld()
 
 
-def build_system(
-    cells: pd.DataFrame, *, count_indicators: set[str], parents: dict[str, pd.Series]
-) -> System:
+def build_system(cells: pd.DataFrame, *, count_indicators: set[str], parents: Parents) -> System:
     """The quantities that ``cells`` show (cells numbered by position) and the
-    equations a reader knows between them."""
+    equations a reader knows between them.
+
+    ``parents`` gives, for a layer, the id of the place each of its geographies lies in,
+    as a Series named after the containing layer (or a list of them: a school lies in a
+    district of every layer)."""
     cells = cells.reset_index(drop=True)
     shown = _shown_quantities(cells, count_indicators)
     quantities = shown.drop_duplicates(_Q).reset_index(drop=True)[[*_Q, "value"]]
@@ -248,7 +255,7 @@ def _shown_quantities(cells: pd.DataFrame, count_indicators: set[str]) -> pd.Dat
 
 
 def _equations(
-    quantities: pd.DataFrame, count_indicators: set[str], parents: dict[str, pd.Series]
+    quantities: pd.DataFrame, count_indicators: set[str], parents: Parents
 ) -> pd.DataFrame:
     """Every equation as rows (eq, q, coef), plus ``rest``: the unpublished difference
     (NaN where the equation holds exactly among published quantities)."""
@@ -272,8 +279,9 @@ def _equations(
         if layer == CITY_LAYER:
             continue
         blocks.append(_layer_equation(q, layer, None))
-        if layer in parents:
-            blocks.append(_layer_equation(q, layer, parents[layer]))
+        within = parents.get(layer, [])
+        for parent in [within] if isinstance(within, pd.Series) else within:
+            blocks.append(_layer_equation(q, layer, parent))
     blocks.append(_denominator_equations(q, count_indicators))
     eqs = pd.concat([b for b in blocks if len(b)], ignore_index=True)
     eqs["eq"] = eqs.groupby(["block", "key"], sort=True).ngroup()

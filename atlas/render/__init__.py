@@ -13,15 +13,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import jinja2
-from markupsafe import Markup
 
 from atlas.classify import NO_DATA, Classes, class_breaks
 from atlas.model import LedgerEntry, ProtectedRelease, Rendered
-from atlas.render.context import DistrictPage, Key, Section, SiteContext, build_context, numbers
+from atlas.render.context import DistrictPage, Key, Section, build_context, numbers
 from atlas.render.format import format_rate
 from atlas.render.pdf import PDF, area_tables, print_maps, render_documents
+from atlas.render.site import render_site
 from atlas.render.svgmap import shapes, svg_map
-from atlas.render.webmap import heat_map, leaflet_assets
 from atlas.resources import data_path
 
 
@@ -49,7 +48,6 @@ def render_release(
     env = environment(templates)
     ctx = build_context(release)
     classes = class_breaks([d.share_value for d in ctx.city.districts if d.share_value is not None])
-    fills = {d.geo_id: classes.colour(d.share_value) for d in ctx.city.districts}
     legend = _legend(classes, release.meta.rate_precision)
     frame = release.geographies[release.district_layer].frame
     locator_shapes = shapes(frame, tolerance_m=100.0)
@@ -66,7 +64,7 @@ def render_release(
     }
     out = Rendered()
     if site:
-        _site(out, env, ctx, frame, fills=fills, legend=legend, locators=locators)
+        render_site(out, env, ctx, release, locators=locators, with_pdf=pdf)
     if pdf:
         appendix = area_tables(release)
         maps = print_maps(ctx, frame, classes, legend)
@@ -81,45 +79,6 @@ def render_release(
             _record(out, PDF, shown)
             _record(out, f"districts/{page.geo_id}.pdf", shown)
     return out
-
-
-def _site(
-    out: Rendered,
-    env: jinja2.Environment,
-    ctx: SiteContext,
-    frame: object,
-    *,
-    fills: dict[str, str],
-    legend: list[tuple[str, str]],
-    locators: dict[str, Markup | None],
-) -> None:
-    by_id = {d.geo_id: d for d in ctx.city.districts}
-    properties = [
-        {
-            "name": by_id[g].name,
-            "value": by_id[g].share_homeless.text,
-            "fill": fills[g],
-            "link": f'<a href="{by_id[g].path}">Open the {by_id[g].name} page</a>',
-        }
-        for g in frame["geo_id"]  # type: ignore[index]
-    ]
-    parts = heat_map(
-        frame, properties, name="heat_map", label=ctx.district_label, value_label="Homeless"
-    )
-    index = env.get_template("index.html").render(
-        ctx=ctx, root="", map=parts, legend_entries=legend
-    )
-    out.files["index.html"] = index.encode("utf-8")
-    _record(out, "index.html", numbers(*ctx.city.facts, *ctx.city.districts, *ctx.city.sections))
-    template = env.get_template("district.html")
-    for page in ctx.districts:
-        html = template.render(ctx=ctx, page=page, root="../", locator=locators[page.geo_id])
-        out.files[page.path] = html.encode("utf-8")
-        _record(out, page.path, numbers(*page.facts, *page.sections, *page.places))
-    css, _, _ = env.loader.get_source(env, "static/atlas.css")  # type: ignore[union-attr]
-    out.files["assets/atlas.css"] = css.encode("utf-8")
-    for name, content in leaflet_assets().items():
-        out.files[f"assets/{name}"] = content
 
 
 def _print_parts(page: DistrictPage) -> tuple[Section, ...]:

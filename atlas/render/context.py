@@ -12,7 +12,7 @@ The same contexts feed the website and the PDF, so the two cannot disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -187,6 +187,18 @@ class SiteContext:
     band_label: str = BAND_LABELS["all"]
 
 
+_KEY_COLUMNS = ("indicator", "layer", "geo_id", "group", "grade_band", "category")
+
+
+class _Stored(NamedTuple):
+    """What a page needs of one protected cell (as :func:`format_cell` reads it)."""
+
+    indicator: str
+    flag: str
+    value: float
+    denominator: float
+
+
 class _Cells:
     """Protected cells of one year, looked up by (indicator, layer, geo_id, group, band)."""
 
@@ -194,24 +206,34 @@ class _Cells:
         rows = table[table["year"] == year]
         self.year = year
         self.precision = precision
-        self._rows: dict[tuple[str, ...], Any] = {
-            (r.indicator, r.layer, r.geo_id, r.group, r.grade_band, r.category): r
-            for r in rows.itertuples(index=False)
-        }
+        # Plain lists, not itertuples: a scale-1 release has millions of cells; a cell's
+        # row is made only when a page asks for it.
+        columns = [rows[c].tolist() for c in _KEY_COLUMNS]
+        self._stored = [rows[c].tolist() for c in _Stored._fields]
+        self._index = dict(zip(zip(*columns, strict=True), range(len(rows)), strict=True))
+        self._indicators = set(columns[0])
+        self._categories: dict[str, set[str]] = {}
+        for indicator, category in zip(columns[0], columns[5], strict=True):
+            if category:
+                self._categories.setdefault(indicator, set()).add(category)
 
     def count_ranked(self, indicator: str, layer: str, geo_id: str) -> int | None:
         """How many places a published rank is out of (the rank's denominator)."""
-        row = self._rows.get((indicator, layer, geo_id, "homeless", "all", ""))
+        row = self._row((indicator, layer, geo_id, "homeless", "all", ""))
         if row is None or row.flag not in _SHOWABLE:
             return None
         return int(row.denominator)
 
+    def _row(self, key: tuple[str, ...]) -> _Stored | None:
+        i = self._index.get(key)
+        return None if i is None else _Stored(*(column[i] for column in self._stored))
+
     def has(self, indicator: str) -> bool:
-        return any(k[0] == indicator for k in self._rows)
+        return indicator in self._indicators
 
     def categories(self, indicator: str) -> list[str]:
         """The categories (types) an indicator has this year, in order; "" is all."""
-        return sorted({k[5] for k in self._rows if k[0] == indicator and k[5]})
+        return sorted(self._categories.get(indicator, ()))
 
     def get(
         self,
@@ -222,7 +244,7 @@ class _Cells:
         band: str = "all",
         category: str = "",
     ) -> tuple[Cell, float | None]:
-        row = self._rows.get((indicator, layer, geo_id, group, band, category))
+        row = self._row((indicator, layer, geo_id, group, band, category))
         if row is None:
             return Cell(ABSENT[0], "absent"), None
         key: Key = (indicator, layer, geo_id, group, band, self.year, category)
