@@ -163,7 +163,8 @@ class Outputs:
     """What the build writes."""
 
     site: bool = _f(True, doc="the website (index.html, a page per district)")
-    pdf: bool = _f(True, doc="the PDF book, atlas.pdf")
+    pdf: bool = _f(True, doc="the PDF book, atlas.pdf, and one PDF per district")
+    page_size: str = _f("letter", doc="paper size of the PDFs", choices=("letter", "a4"))
 
 
 @dataclass(frozen=True)

@@ -157,6 +157,7 @@ def build_atlas(
         rendered = render_release(
             release,
             pdf=config.outputs.pdf,
+            page_size=config.outputs.page_size,
             site=config.outputs.site,
             templates=config.path("templates"),
         )

@@ -35,7 +35,10 @@ TEMPLATES = REPO / "templates"
 #: The PDF book's template belongs to the book (its variables are listed in the same doc).
 #: Files the build adds beside the rendered pages (and the PDF, not rendered here).
 ADDED_BY_THE_BUILD = {"atlas.pdf", "data/atlas_long.csv", "manifest.json"}
-WEBSITE_TEMPLATES = sorted(p.name for p in TEMPLATES.glob("*.html") if p.name != "book.html")
+PRINT_TEMPLATES = {"book.html", "district_print.html"}  # documented in docs/website.md's last part
+WEBSITE_TEMPLATES = sorted(
+    p.name for p in TEMPLATES.glob("*.html") if p.name not in PRINT_TEMPLATES
+)
 
 
 #: Schools of the hand-made city: id, name, district, longitude, latitude, then their

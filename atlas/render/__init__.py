@@ -13,18 +13,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import jinja2
-import weasyprint
 
 from atlas.classify import NO_DATA, Classes, class_breaks
 from atlas.model import LedgerEntry, ProtectedRelease, Rendered
-from atlas.render.context import Key, build_context, numbers
+from atlas.render.context import DistrictPage, Key, Section, build_context, numbers
 from atlas.render.format import format_rate
+from atlas.render.pdf import PDF, area_tables, print_maps, render_documents
 from atlas.render.rules_page import rules_page
 from atlas.render.site import Pages, render_site
 from atlas.render.svgmap import shapes, svg_map
 from atlas.resources import data_path
-
-PDF = "atlas.pdf"
 
 
 def environment(user_templates: Path | None = None) -> jinja2.Environment:
@@ -44,12 +42,13 @@ def render_release(
     site: bool = True,
     pdf: bool = True,
     templates: Path | None = None,
+    page_size: str = "letter",
 ) -> Rendered:
-    """Render the website and the PDF book of ``release``; nothing is written to disk."""
+    """Render the website, the PDF book and the district PDFs of ``release`` (on
+    ``page_size`` paper: letter or a4); nothing is written to disk."""
     env = environment(templates)
     ctx = build_context(release)
     classes = class_breaks([d.share_value for d in ctx.city.districts if d.share_value is not None])
-    fills = {d.geo_id: classes.colour(d.share_value) for d in ctx.city.districts}
     legend = _legend(classes, release.meta.rate_precision)
     frame = release.geographies[release.district_layer].frame
     locator_shapes = shapes(frame, tolerance_m=100.0)
@@ -75,20 +74,31 @@ def render_release(
         out.files[rules.path] = html.encode("utf-8")
         _record(out, rules.path, numbers(*rules.sections))
     if pdf:
-        book = env.get_template("book.html").render(
-            ctx=ctx,
-            city_map=svg_map(shapes(frame), fills, title=f"Share of students homeless, {ctx.year}"),
-            legend_entries=legend,
+        appendix = area_tables(release)
+        maps = print_maps(ctx, frame, classes, legend)
+        pdfs = render_documents(
+            env,
+            ctx,
+            maps=maps,
             locators=locators,
+            appendix=appendix,
             rules=rules,
+            page_size=page_size,
         )
-        out.files[PDF] = weasyprint.HTML(string=book).write_pdf()
+        out.files.update(pdfs)
         _record(out, PDF, numbers(*ctx.city.facts, *ctx.city.districts, *ctx.city.sections))
+        _record(out, PDF, numbers(*(a for t in appendix for a in t.areas)))
         for page in ctx.districts:
-            shown = numbers(*page.facts, page.sections[0], *page.print_sections)
+            shown = numbers(*page.facts, *_print_parts(page))
             _record(out, PDF, shown)
+            _record(out, f"districts/{page.geo_id}.pdf", shown)
         _record(out, PDF, numbers(*rules.sections))
     return out
+
+
+def _print_parts(page: DistrictPage) -> tuple[Section, ...]:
+    """The tables of a district's printed profile (book and district PDF alike)."""
+    return (page.sections[0], *page.print_sections, *page.places)
 
 
 def _legend(classes: Classes, precision: int) -> list[tuple[str, str]]:
