@@ -176,6 +176,7 @@ def test_outline_has_the_chapters_and_every_district(printed):
         "Tiny City",
         "Tiny City: tables by housing group",
         "School district profiles",
+        "Attendance: one set of students, six definitions",
         "Appendix: tables by other boundaries",
         "Methodology",
         "Glossary",
