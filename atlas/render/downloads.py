@@ -57,7 +57,8 @@ def release_downloads(release: ProtectedRelease) -> tuple[Download, ...]:
     """Every data file of the release a reader would download, for a downloads page:
     the tables, the Datawrapper CSVs, each layer's GeoPackage and GeoJSON files."""
     table = release.table
-    indicators = [i for i in INDICATOR_INFO if i in set(table["indicator"])]
+    present = set(table["indicator"].unique())
+    indicators = [i for i in INDICATOR_INFO if i in present]
     latest = table[table["year"] == release.latest_year]
     on_layer = latest.groupby("layer")["indicator"].agg(set).to_dict()
     gis = []
