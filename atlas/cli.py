@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,6 +39,18 @@ _previous_option = click.option(
     help="The previous edition's release folder (with data/atlas_long.csv and "
     "manifest.json): what it withheld stays withheld, and both are audited together.",
 )
+
+
+def _build_option(purpose: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """``--build DIR`` (default ``build``), the atlas's folder; ``purpose`` is its help text."""
+    return click.option(
+        "--build",
+        "build_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("build"),
+        show_default=True,
+        help=purpose,
+    )
 
 
 class _Progress:
@@ -164,14 +177,7 @@ def build(config_path: Path, strict: bool, quiet: bool, previous: Path | None) -
     show_default=True,
     help="Folder for the generated project.",
 )
-@click.option(
-    "--build",
-    "build_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build"),
-    show_default=True,
-    help="Folder for the atlas.",
-)
+@_build_option("Folder for the atlas.")
 @_quiet_option
 @_previous_option
 def demo(
@@ -222,14 +228,7 @@ def demo(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write to this file (needed for xlsx); default: print.",
 )
-@click.option(
-    "--build",
-    "build_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build"),
-    show_default=True,
-    help="The built atlas to read.",
-)
+@_build_option("The built atlas to read.")
 def table(
     indicator: str,
     layer: str | None,
