@@ -365,7 +365,7 @@ def test_downloads_page_lists_the_files_of_the_release_and_those_added(monkeypat
     import atlas.render.site as site_module
 
     monkeypatch.setattr(site_module, "DOWNLOADS", list(site_module.DOWNLOADS))
-    table = site_module.Download("data/tables/students.csv", "Students", "One table.")
+    table = site_module.Download("data/tables/students.csv", "Students", "CSV", "One table.")
     site_module.add_download(table)
     site_module.add_download(table)  # once only
 

@@ -52,6 +52,7 @@ from atlas.render.context import (
     numbers,
 )
 from atlas.render.format import ABSENT, MARKS, format_rate
+from atlas.render.tables import Download
 from atlas.render.webmap import Areas, MapParts, areas_script, heat_map, leaflet_assets
 
 #: Indicators where a higher rate is a better outcome: their darkest shade is the lowest.
@@ -93,15 +94,6 @@ NAV: tuple[tuple[str, str], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Download:
-    """One file readers can download: the downloads page lists these in order."""
-
-    path: str  # relative to the site's root
-    title: str
-    description: str
-
-
 #: The downloads page's list. Other parts of the atlas (the tables of ``atlas table``)
 #: add their files with :func:`add_download` before the site is rendered (when their
 #: module is imported, say), for files every build writes.
@@ -109,13 +101,17 @@ DOWNLOADS: list[Download] = [
     Download(
         "data/atlas_long.csv",
         "Every published number (CSV)",
+        "CSV",
         "The long table: one row per cell, withheld ones included with their flag and no "
         "number. Columns are described in the methodology.",
     ),
-    Download("atlas.pdf", "The atlas as a PDF book", "Every page of the website, for print."),
+    Download(
+        "atlas.pdf", "The atlas as a PDF book", "PDF", "Every page of the website, for print."
+    ),
     Download(
         "manifest.json",
         "Manifest (JSON)",
+        "JSON",
         "Tool version, settings, checksums of the inputs and boundaries, licence and "
         "citation: what made this release.",
     ),

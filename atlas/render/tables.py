@@ -71,11 +71,13 @@ def datawrapper_path(layer: str, indicator: str, group: str) -> str:
 
 @dataclass(frozen=True)
 class Download:
-    """One published data file, for the downloads list of a page."""
+    """One file readers can download: a data file in the downloads list of a page (by
+    format), or a file on the downloads page (with its description)."""
 
     path: str  # relative to the release's root, for example "data/wide/students.csv"
     label: str
-    format: str  # "CSV", "XLSX", "Parquet", "GeoJSON", "GeoPackage", "JSON"
+    format: str  # "CSV", "XLSX", "Parquet", "GeoJSON", "GeoPackage", "JSON", "PDF"
+    description: str = ""  # what the downloads page says of it
 
 
 def citation(meta: ReleaseMeta, date: dt.date) -> str:
