@@ -287,6 +287,18 @@ def test_the_audit_blocks_a_download_that_differs_from_its_cell(files, tmp_path)
     )
     with pytest.raises(ProtectionError, match="share_of_students.csv: 1 cell"):
         audit(Rendered(files=tampered), table, config=config)
+    maps = "data/datawrapper/school_district-share_of_students-homeless.csv"
+    tampered = dict(files)
+    tampered[maps] = files[maps].replace(b"\n2,District 2,", b"\n9,District 9,", 1)
+    with pytest.raises(ProtectionError) as caught:
+        audit(Rendered(files=tampered), table, config=config)
+    # District 9's row is no cell of the long table, and district 2's row is missing.
+    assert (
+        f"{maps}: 1 cell(s) not in the long table, for example {{'year': '2014-15', "
+        "'layer': 'school_district', 'geo_id': '9', 'group': 'homeless', 'grade_band': "
+        "'all', 'indicator': 'share_of_students', 'category': ''}"
+    ) in str(caught.value)
+    assert f"{maps}: holds 2 of the long table's 3 rows" in str(caught.value)
     geo = "data/gis/school_district/students.geojson"
     tampered = dict(files)
     tampered[geo] = files[geo].replace(b'"shelter":null', b'"shelter":4', 1)

@@ -206,6 +206,17 @@ def test_audit_blocks_a_page_whose_cell_turns_out_withheld(rendered, config):
         audit(rendered, table, config=config)
 
 
+def test_audit_blocks_a_number_shown_with_no_cell_behind_it(rendered, config):
+    first = rendered.ledger[0]
+    stray = replace(first, geo_id="99")  # the tiny city has no geography 99
+    tampered = type(rendered)(files=rendered.files, ledger=[stray, *rendered.ledger[1:]])
+    with pytest.raises(ProtectionError) as caught:
+        audit(tampered, _table(), config=config)
+    assert (
+        f"1 number(s) shown with no cell behind them, for example {first.shown!r} in {first.where}"
+    ) in str(caught.value)
+
+
 def test_audit_blocks_a_number_shown_differently_from_its_cell(rendered, config):
     wrong = replace(rendered.ledger[0], shown="41.0%")
     tampered = type(rendered)(files=rendered.files, ledger=[wrong, *rendered.ledger[1:]])

@@ -21,11 +21,11 @@ import html
 import time
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from atlas.audit.downloads import check_downloads
 from atlas.audit.equations import Narrow, attack_equations
+from atlas.audit.examples import example, match
 from atlas.config import Config
 from atlas.errors import ProtectionError
 from atlas.model import INDICATOR_INFO, Rendered
@@ -132,32 +132,32 @@ def _check_ledger(rendered: Rendered, table: pd.DataFrame, precision: int) -> li
     if not rendered.ledger:
         return []
     ledger = pd.DataFrame([dataclasses.asdict(e) for e in rendered.ledger])
-    joined = ledger.merge(table, on=_KEY, how="left", indicator="_found")
-    failures = []
-    missing = joined["_found"] == "left_only"
-    if missing.any():
-        row = joined.loc[missing].iloc[0]
-        failures.append(
-            f"{int(missing.sum())} number(s) shown with no cell behind them, for example "
+    found, failures = match(
+        ledger,
+        table,
+        _KEY,
+        lambda n, row: (
+            f"{n} number(s) shown with no cell behind them, for example "
             f"{row['shown']!r} in {row['where']}"
-        )
-    found = joined[~missing]
+        ),
+    )
     hidden = ~found["flag"].isin(SHOWABLE)
-    if hidden.any():
-        row = found.loc[hidden].iloc[0]
-        failures.append(
-            f"{int(hidden.sum())} number(s) shown from cells that may not be shown, for "
-            f"example {row['shown']!r} ({row['flag']}) in {row['where']}"
-        )
+    failures += example(
+        found[hidden],
+        lambda n, row: (
+            f"{n} number(s) shown from cells that may not be shown, for example "
+            f"{row['shown']!r} ({row['flag']}) in {row['where']}"
+        ),
+    )
     ok = found[~hidden]
-    expected = np.array([format_cell(r, precision) for r in ok.itertuples(index=False)])
-    wrong = ok["shown"].to_numpy() != expected
-    if wrong.any():
-        i = int(np.flatnonzero(wrong)[0])
-        failures.append(
-            f"{int(wrong.sum())} number(s) shown differently from their cell, for example "
-            f"{ok['shown'].iloc[i]!r} instead of {expected[i]!r} in {ok['where'].iloc[i]}"
-        )
+    ok = ok.assign(formatted=[format_cell(r, precision) for r in ok.itertuples(index=False)])
+    failures += example(
+        ok[ok["shown"] != ok["formatted"]],
+        lambda n, row: (
+            f"{n} number(s) shown differently from their cell, for example "
+            f"{row['shown']!r} instead of {row['formatted']!r} in {row['where']}"
+        ),
+    )
     failures += _check_text_present(rendered, ledger)
     return failures
 

@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pyogrio
 
+from atlas.audit.examples import example, match
 from atlas.model import LONG_COLUMNS
 from atlas.render.long_csv import PATH as LONG_CSV
 from atlas.render.long_csv import long_text
@@ -118,35 +119,36 @@ def read_long(content: bytes, path: str) -> pd.DataFrame:
 def _differences(
     what: str, got: pd.DataFrame, expected: pd.DataFrame, *, complete: bool
 ) -> list[str]:
-    columns = [c for c in (*NUMBERS, "flag", "geo_name", "note") if c in got.columns]
-    joined = got.merge(expected, on=KEY, how="left", suffixes=("", "_expected"), indicator="_found")
-    failures = []
-    unknown = joined["_found"] == "left_only"
-    if unknown.any():
-        row = joined.loc[unknown].iloc[0]
-        failures.append(
-            f"{what}: {int(unknown.sum())} cell(s) not in the long table, for "
-            f"example {row[KEY].to_dict()}"
-        )
-    found = joined[~unknown]
-    for column in columns:
-        a, b = found[column], found[f"{column}_expected"]
-        if column in NUMBERS:
-            differ = ~((a == b) | (a.isna() & b.isna()))
-        else:
-            differ = a != b
-        if differ.any():
-            row = found.loc[differ].iloc[0]
-            failures.append(
-                f"{what}: {int(differ.sum())} cell(s) whose {column} differs from the long "
-                f"table, for example {row[column]!r} instead of {row[f'{column}_expected']!r} "
-                f"for {row[KEY].to_dict()}"
-            )
+    found, failures = match(
+        got,
+        expected,
+        KEY,
+        lambda n, row: (
+            f"{what}: {n} cell(s) not in the long table, for example {row[KEY].to_dict()}"
+        ),
+    )
+    for column in (*NUMBERS, "flag", "geo_name", "note"):
+        if column in got.columns:
+            failures += _column_differs(what, found, column)
     if len(got) != len(got.drop_duplicates(KEY)):
         failures.append(f"{what}: a cell appears more than once")
     if complete and len(found) != len(expected):
         failures.append(f"{what}: holds {len(found)} of the long table's {len(expected)} rows")
     return failures
+
+
+def _column_differs(what: str, found: pd.DataFrame, column: str) -> list[str]:
+    """The cells of ``found`` whose ``column`` is not the long table's (numbers: NaN = NaN)."""
+    a, b = found[column], found[f"{column}_expected"]
+    differ = ~((a == b) | (a.isna() & b.isna())) if column in NUMBERS else a != b
+    return example(
+        found[differ],
+        lambda n, row: (
+            f"{what}: {n} cell(s) whose {column} differs from the long table, for "
+            f"example {row[column]!r} instead of {row[f'{column}_expected']!r} "
+            f"for {row[KEY].to_dict()}"
+        ),
+    )
 
 
 def _like(pieces: dict[tuple[str, str, str], pd.DataFrame], got: pd.DataFrame) -> pd.DataFrame:
