@@ -211,11 +211,11 @@ def _coding_words(config: Config) -> str:
 def _parents(config: Config, extract: Extract) -> Parents:
     """Each nested layer's parent ids by geo_id (the Series named by the parent layer);
     schools' by the geography of every layer they lie in."""
-    parents: dict[str, pd.Series | list[pd.Series]] = {}
+    parents: dict[str, list[pd.Series]] = {}
     for name, geo in extract.layers.items():
         if geo.parent:
             series = geo.frame.set_index("geo_id")["parent_id"].dropna()
-            parents[name] = series.rename(geo.parent)
+            parents[name] = [series.rename(geo.parent)]
     schools = extract.schools.set_index("school_id")
     parents[SCHOOL_LAYER] = [
         schools[layer.name].dropna().astype(str).rename(layer.name) for layer in config.layers

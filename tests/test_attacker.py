@@ -108,7 +108,7 @@ SCHOOL_GROUPS = ("all", "homeless", *HOMELESS_TYPES)
 class City:
     cells: pd.DataFrame
     schools: dict[str, dict[str, str]]  # school -> {layer: geo_id}
-    parents: dict[str, pd.Series]
+    parents: dict[str, list[pd.Series]]
 
 
 def make_city(
@@ -170,8 +170,8 @@ def make_city(
                     )
     cells = pd.DataFrame(rows)
     parents = {
-        "district": pd.Series(districts, name="borough"),
-        "school": pd.Series(schools, name="district"),
+        "district": [pd.Series(districts, name="borough")],
+        "school": [pd.Series(schools, name="district")],
     }
     return City(cells, where, parents)
 
@@ -397,7 +397,7 @@ def test_a_school_on_the_dot_map_undoes_a_district_complement():
     # 500 (or the city's 506). But the dot map shows school C, D2's only school: 500,
     # and 506 - 500 = 6.
     schools = {"A": {"district": "D1"}, "B": {"district": "D1"}, "C": {"district": "D2"}}
-    parents = {"school": pd.Series({"A": "D1", "B": "D1", "C": "D2"}, name="district")}
+    parents = {"school": [pd.Series({"A": "D1", "B": "D1", "C": "D2"}, name="district")]}
     places = [
         ("city", "city", 1100, 506),
         ("district", "D1", 100, 6),

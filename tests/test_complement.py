@@ -97,7 +97,7 @@ def test_a_withheld_district_is_recovered_from_its_borough_until_a_complement_hi
     for geo, n in (("1", 3), ("2", 50), ("3", 60)):
         rows += _students("district", geo, {"all": n})
     cells = _cells(rows)
-    parents = {"district": pd.Series({"1": "B", "2": "B", "3": "B"}, name="borough")}
+    parents = {"district": [pd.Series({"1": "B", "2": "B", "3": "B"}, name="borough")]}
     secret, withheld, before, after, system = _run(cells, parents)
     assert ("district", "1", "all", "all", 3.0, 3.0) in [_named(system, n) for n in before.narrow]
     # District 2 (50 students) is the cheapest other member of B = 1 + 2 + 3.

@@ -146,7 +146,7 @@ def _districts(counts):
     return _cells(rows).assign(geo_name="")
 
 
-PARENTS = {"school_district": pd.Series({"1": "B", "2": "B", "3": "B"}, name="borough")}
+PARENTS = {"school_district": [pd.Series({"1": "B", "2": "B", "3": "B"}, name="borough")]}
 
 
 def test_a_changed_boundary_file_stops_matching_that_layers_ids(tmp_path):

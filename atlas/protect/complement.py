@@ -56,9 +56,9 @@ GROUP_RELATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("homeless", ("ever_in_shelter", "never_in_shelter")),
 )
 _PLACE = ["year", "layer", "geo_id", "group", "grade_band"]
-#: Per layer, where its geographies lie: one Series (child id -> parent id, named after
-#: the parent layer) or several.
-Parents = Mapping[str, "pd.Series | list[pd.Series]"]
+#: Per layer, where its geographies lie: a Series (child id -> parent id, named after
+#: the parent layer) for each layer that contains them.
+Parents = Mapping[str, "list[pd.Series]"]
 _Q = ["family", "measure", *_PLACE]
 
 
@@ -114,8 +114,8 @@ def build_system(cells: pd.DataFrame, *, count_indicators: set[str], parents: Pa
     equations a reader knows between them.
 
     ``parents`` gives, for a layer, the id of the place each of its geographies lies in,
-    as a Series named after the containing layer (or a list of them: a school lies in a
-    district of every layer)."""
+    as a list of Series, each named after a containing layer (a district lies in its
+    borough; a school in a district of every layer)."""
     cells = cells.reset_index(drop=True)
     shown = _shown_quantities(cells, count_indicators)
     quantities = shown.drop_duplicates(_Q).reset_index(drop=True)[[*_Q, "value"]]
@@ -292,8 +292,7 @@ def _equations(
         if layer == CITY_LAYER:
             continue
         blocks.append(_layer_equation(q, layer, None))
-        within = parents.get(layer, [])
-        for parent in [within] if isinstance(within, pd.Series) else within:
+        for parent in parents.get(layer, []):
             blocks.append(_layer_equation(q, layer, parent))
     blocks.append(_denominator_equations(q, count_indicators))
     # Rates declared to partition their population (atlas.protect.exhaustive).
