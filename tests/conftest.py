@@ -13,6 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from atlas.model import Rendered
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Two squares side by side, about 850 m wide, in lower Manhattan's longitudes.
@@ -145,3 +147,14 @@ def tiny_rows() -> list[dict]:
         # D: housed, not low-income, at S4 (district 75), pre-K.
         spell("D", y, "S4", "PK", lunch_eligible="false"),
     ]
+
+
+@pytest.fixture(scope="session")
+def site_with_schools() -> Rendered:
+    """The hand-made release with five schools (``tests.test_website``) rendered as a
+    website without the PDF, once for the website's and the browser's tests."""
+    from atlas.render import render_release
+
+    from .test_website import release_with_schools
+
+    return render_release(release_with_schools(), pdf=False)

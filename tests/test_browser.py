@@ -22,10 +22,7 @@ import pytest
 
 from atlas.classify import PALETTE
 from atlas.publish import publish
-from atlas.render import render_release
 from atlas.render.site import NAV
-
-from .test_website import release_with_schools
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 axe_package = pytest.importorskip("axe_playwright_python")
@@ -43,9 +40,9 @@ AXE_JS = (Path(axe_package.__file__).parent / "axe.min.js").read_text(encoding="
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
+def site(site_with_schools, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("site") / "build"
-    publish(render_release(release_with_schools(), pdf=False).files, root)
+    publish(site_with_schools.files, root)
     return root
 
 

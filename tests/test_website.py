@@ -71,13 +71,8 @@ def release_with_schools() -> ProtectedRelease:
 
 
 @pytest.fixture(scope="module")
-def site() -> dict[str, bytes]:
-    return render_release(release_with_schools(), pdf=False).files
-
-
-@pytest.fixture(scope="module")
-def rendered_with_schools():
-    return render_release(release_with_schools(), pdf=False)
+def site(site_with_schools) -> dict[str, bytes]:
+    return site_with_schools.files
 
 
 def _pages(site: dict[str, bytes]) -> dict[str, BeautifulSoup]:
@@ -346,10 +341,10 @@ def test_a_district_map_draws_only_schools_with_ten_or_more_homeless_students(si
     assert "atlasAreas" not in site["districts/75.html"].decode("utf-8")  # no polygon
 
 
-def test_the_schools_shown_are_in_the_ledger_and_no_other_school(rendered_with_schools):
+def test_the_schools_shown_are_in_the_ledger_and_no_other_school(site_with_schools):
     shown = {
         (e.where, e.geo_id, e.indicator, e.shown)
-        for e in rendered_with_schools.ledger
+        for e in site_with_schools.ledger
         if e.layer == "school"
     }
     assert shown == {
