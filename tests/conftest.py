@@ -70,6 +70,9 @@ id_field = "code"
 name_field = "name"
 """
 
+#: The tiny project built without the PDF book: for tests that read its data and pages.
+TOML_WITHOUT_PDF = TOML + "\n[outputs]\npdf = false\n"
+
 
 def spell(student: str, year: str, school: str, grade: str, status: str = "PH", **extra):
     """One enrollment row with defaults for a full, unremarkable year."""

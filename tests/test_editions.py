@@ -23,7 +23,7 @@ from atlas.protect.primary import primary_withheld
 from atlas.protect.report import privacy_report
 from atlas.render.long_csv import long_csv
 from atlas.rules import packs
-from tests.conftest import spell, write_project
+from tests.conftest import TOML_WITHOUT_PDF, spell, write_project
 from tests.test_cli import _run
 from tests.test_complement import COUNTS, NONE, _cells, _named, _students
 
@@ -274,7 +274,7 @@ def _withheld_keys(table, layers=None):
 def test_build_with_previous_keeps_its_withheld_cells_and_warns_of_redrawn_boundaries(
     tmp_path, tiny_rows
 ):
-    write_project(tmp_path, tiny_rows)
+    write_project(tmp_path, tiny_rows, toml=TOML_WITHOUT_PDF)
     assert _run(["build", "--quiet"], cwd=tmp_path).exit_code == 0
     previous = tmp_path / "edition-2015"
     shutil.copytree(tmp_path / "build", previous)
@@ -285,7 +285,7 @@ def test_build_with_previous_keeps_its_withheld_cells_and_warns_of_redrawn_bound
     # The same year corrected: 20 more housed students at S1 (district 1), so district
     # 1 counts at least 20 students, which the primary rule would publish.
     more = [*tiny_rows, *(spell(f"N{i}", "2014-15", "S1", "3") for i in range(20))]
-    write_project(tmp_path, more)
+    write_project(tmp_path, more, toml=TOML_WITHOUT_PDF)
     result = _run(["build", "--quiet", "--previous", str(previous)], cwd=tmp_path)
     assert result.exit_code == 0, result.output
     assert result.output == ""
@@ -323,7 +323,7 @@ def test_the_same_data_built_beside_its_own_release_publishes_the_same_table(tmp
     # Enough students that some cells are published, some withheld, some complements.
     rows = [*tiny_rows, *(spell(f"N{i}", "2014-15", "S1", "3") for i in range(40))]
     rows += [spell(f"M{i}", "2014-15", "S3", "9", "DBL") for i in range(15)]
-    write_project(tmp_path, rows)
+    write_project(tmp_path, rows, toml=TOML_WITHOUT_PDF)
     assert _run(["build", "--quiet"], cwd=tmp_path).exit_code == 0
     previous = tmp_path / "edition-2015"
     shutil.copytree(tmp_path / "build", previous)

@@ -9,6 +9,7 @@ conftest (district 1 is the west square, -74.02 to -74.01; district 2 the east s
 from __future__ import annotations
 
 import csv
+import dataclasses
 
 import pandas as pd
 import pytest
@@ -16,7 +17,7 @@ from bs4 import BeautifulSoup
 
 from atlas.audit import audit
 from atlas.compute import compute
-from atlas.config import load_config
+from atlas.config import Outputs, load_config
 from atlas.errors import InputError, ProtectionError
 from atlas.pipeline import build_atlas
 from atlas.protect import protect
@@ -170,7 +171,8 @@ def test_protection_publishes_place_counts_as_counted_and_still_withholds_studen
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("places")
-    config = _project(root)
+    # The tests read the data and the pages: no PDF book.
+    config = dataclasses.replace(_project(root), outputs=Outputs(site=True, pdf=False))
     result = build_atlas(config)
     return config, result.output
 
