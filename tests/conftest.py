@@ -153,6 +153,17 @@ def tiny_rows() -> list[dict]:
 
 
 @pytest.fixture(scope="session")
+def hand_made_rendered() -> Rendered:
+    """The hand-made release of ``tests.test_render`` rendered whole (website and PDFs,
+    letter paper), once for the render and print tests."""
+    from atlas.render import render_release
+
+    from .test_render import _release
+
+    return render_release(_release())
+
+
+@pytest.fixture(scope="session")
 def site_with_schools() -> Rendered:
     """The hand-made release with five schools (``tests.test_website``) rendered as a
     website without the PDF, once for the website's and the browser's tests."""

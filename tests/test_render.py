@@ -115,8 +115,8 @@ def _release(table: pd.DataFrame | None = None) -> ProtectedRelease:
 
 
 @pytest.fixture(scope="module")
-def rendered():
-    return render_release(_release())
+def rendered(hand_made_rendered):
+    return hand_made_rendered
 
 
 def _soup(rendered, path: str) -> BeautifulSoup:
