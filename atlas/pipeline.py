@@ -209,8 +209,8 @@ def _coding_words(config: Config) -> str:
 
 
 def _parents(config: Config, extract: Extract) -> Parents:
-    """Each nested layer's parent ids by geo_id (the Series named by the parent layer);
-    schools' by the geography of every layer they lie in."""
+    """Each nested layer's parent ids by geo_id (one Series, named by the parent layer);
+    schools' by the geography of every layer they lie in (a Series a layer)."""
     parents: dict[str, list[pd.Series]] = {}
     for name, geo in extract.layers.items():
         if geo.parent:
