@@ -251,3 +251,51 @@ def test_ten_percent_is_the_moderate_and_severe_tiers_together():
     assert (5.0, 5.0) in [_named(system, n)[4:] for n in before.narrow]
     assert withheld.sum() >= 2 and withheld[2]
     assert after.narrow == []
+
+
+def _suspension(students, suspended):
+    """City cells: students by group, and suspension (numerator of those students)."""
+    rows = _students("city", "city", students)
+    rows += [("suspension", "city", "city", g, "all", suspended[g], n) for g, n in students.items()]
+    return _cells(rows)
+
+
+def _attack_large(cells, withheld):
+    """The attacker as the audit runs it on blocks too large for one program (forced
+    here with a block limit of one unknown), and on the whole block at once."""
+    system = build_system(cells, count_indicators=COUNTS, parents={})
+    whole = attack_equations(system, withheld, 10)
+    pieces = attack_equations(system, withheld, 10, max_block=1, pieces=True)
+    return whole, pieces
+
+
+def test_a_large_block_is_proven_in_pieces_when_the_student_counts_can_stay():
+    # Students all 200 = homeless 40 + housed 160, published. Suspension: homeless 6 of
+    # 40 and housed 20 of 160 withheld, all 26 of 200 published. Without moving a student
+    # count, homeless suspended can be anything from 0 to 26 (housed = 26 - homeless, not
+    # suspended = 40 - suspended): each of the 4 withheld counts moves by at least 10.
+    cells = _suspension(
+        {"all": 200, "homeless": 40, "housed": 160}, {"all": 26, "homeless": 6, "housed": 20}
+    )
+    withheld = ((cells["indicator"] == "suspension") & (cells["group"] != "all")).to_numpy()
+    whole, pieces = _attack_large(cells, withheld)
+    assert whole.narrow == [] and whole.targets == 4
+    assert (pieces.targets, pieces.proven_in_pieces, pieces.unproven) == (4, 4, 0)
+    assert pieces.narrow == []
+
+
+def test_a_large_block_that_needs_its_student_counts_to_move_stays_unproven_not_narrow():
+    # Students all 200 = homeless 8 + housed 192, both groups withheld; suspension
+    # homeless 3 of 8 and housed 20 of 192 withheld, all 23 of 200 published. A reader
+    # can move homeless students anywhere in 0..200, so nothing is narrow (the whole-block
+    # program agrees). Holding the student counts at 8 and 192 leaves homeless suspended
+    # within 0..8 and each rate count within 8 values: the pieces prove none of the 6
+    # withheld counts, which stay "by equation only", and none is declared narrow.
+    cells = _suspension(
+        {"all": 200, "homeless": 8, "housed": 192}, {"all": 23, "homeless": 3, "housed": 20}
+    )
+    withheld = (cells["group"] != "all").to_numpy()
+    whole, pieces = _attack_large(cells, withheld)
+    assert whole.narrow == [] and whole.targets == 6
+    assert (pieces.targets, pieces.proven_in_pieces, pieces.unproven) == (6, 0, 6)
+    assert pieces.narrow == []

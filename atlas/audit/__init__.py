@@ -61,7 +61,7 @@ def audit(
         # A coded rate shows a bound, not its counts; the attacker is granted them all
         # the same (a stronger attacker than a reader, so passing still proves safety).
         withheld = (flags == "withheld").to_numpy()
-        result = attack_equations(equations, withheld, config.privacy.min_count)
+        result = attack_equations(equations, withheld, config.privacy.min_count, pieces=True)
         exposed = [_describe(equations, n) for n in result.narrow]
         if report is not None:
             report["audit"] = {
@@ -69,6 +69,7 @@ def audit(
                 "min_count": config.privacy.min_count,
                 "targets": result.targets,
                 "by_equation_only": result.unproven,
+                "proven_in_pieces": result.proven_in_pieces,
                 "programs": result.programs,
                 "blocks_solved": result.blocks,
                 "seconds": round(time.perf_counter() - start, 1),

@@ -106,9 +106,11 @@ td:first-child,th:first-child{text-align:left}.fail{color:#a00}</style></head><b
 {% if report.audit.passed %}<p>Passed: no withheld count could be narrowed to fewer than
 {{ report.audit.min_count }} possible values ({{ "{:,}".format(report.audit.targets) }} counts,
 {{ report.audit.seconds }} s). Of these, {{ "{:,}".format(report.audit.targets
-- report.audit.by_equation_only) }} were proven by linear programming;
-{{ "{:,}".format(report.audit.by_equation_only) }} lie in blocks too large to solve
-and were checked equation by equation only, which is not a proof.</p>
+- report.audit.by_equation_only) }} were proven by linear programming
+({{ "{:,}".format(report.audit.proven_in_pieces) }} of them in pieces of blocks too large
+to solve whole, with the student counts held at their true values);
+{{ "{:,}".format(report.audit.by_equation_only) }} lie in such blocks, were not proven in
+pieces, and were checked equation by equation only, which is not a proof.</p>
 {% else %}<p class="fail">Failed: {{ report.audit.exposures|length }} withheld count(s) can be
 narrowed too far. Nothing was published.</p>
 <ul>{% for e in report.audit.exposures[:500] %}<li>{{ e }}</li>{% endfor %}</ul>{% endif %}
