@@ -258,7 +258,7 @@ SUSPENSION = {
 }
 #: Middle school above high school: with shelter students' grades (many young ones) the
 #: shelter rate of 5.4% gives one in nine in middle school (1.5 for both bands gave 9%).
-SUSPENSION_BAND = {"pre_k": 0.0, "elementary": 0.3, "middle": 1.9, "high": 1.3}
+SUSPENSION_BAND = {"pre_k": 0.0, "elementary": 0.3, "middle": 1.7, "high": 1.4}
 
 #: English language learners: "14% all, 23% homeless, 10% shelter, 33% doubled up".
 ELL = {
