@@ -687,6 +687,29 @@ def test_students_in_shelter_attend_schools_near_their_shelter(city):
     assert len(same) > 1_000 and same.mean() >= 0.9, (len(same), same.mean())
 
 
+def test_doubled_up_students_spread_wider_than_students_in_shelter(cells):
+    """CALIBRATION: "Doubled-up students attend schools across the city; students in
+    shelter attend schools near the shelters." The eight districts with the most shelter
+    units hold a far larger share of the city's students in shelter than of its
+    doubled-up students (about 2,800 and 4,900 students: sampling errors near 1 point;
+    10 points apart at least)."""
+    last = cells[
+        (cells["layer"] == "school_district")
+        & (cells["year"] == "2014-15")
+        & (cells["grade_band"] == "all")
+    ]
+    units = last[(last.indicator == "shelter_capacity") & last.category.fillna("").eq("")]
+    most_units = units.set_index("geo_id")["numerator"].nlargest(8).index
+    students = last[last.indicator == "students"].pivot_table(
+        index="geo_id", columns="group", values="numerator"
+    )
+    held = (
+        students.loc[most_units, ["shelter", "doubled_up"]].sum()
+        / students[["shelter", "doubled_up"]].sum()
+    )
+    assert held["shelter"] - held["doubled_up"] >= 0.1, held
+
+
 def test_validate_lists_every_problem_of_a_broken_demo_at_once(small, tmp_path):
     broken = tmp_path / "broken"
     shutil.copytree(small, broken)
