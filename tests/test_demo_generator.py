@@ -5,6 +5,7 @@ CALIBRATION.md."""
 from __future__ import annotations
 
 import filecmp
+import math
 import shutil
 
 import duckdb
@@ -382,26 +383,71 @@ def test_most_homeless_students_were_homeless_before(city_rates):
     assert city_rates[("homeless_types_2", "homeless")] > 15
 
 
-def test_pre_k_share_homeless_by_district(cells):
-    """CALIBRATION: pre-K share homeless from ~1% (district 26) to 19% (district 5). At
-    this scale a district has 60 to 350 pre-K students (a sampling error up to 5 points
-    at 19%), so the test asks for the shape: district 26 among the lowest, near 1-2%,
-    and the districts with most homeless students well above the rest (the highest
-    district is not checked: at this scale it is a matter of sampling)."""
-    pre_k = cells[
+def _district_rates(
+    cells: pd.DataFrame, indicator: str, group: str, band: str = "all"
+) -> pd.DataFrame:
+    """By school district in 2014-15: the rate in percent (``rate``), its denominator
+    (``n``) and numerator (``count``), for districts with a denominator."""
+    rows = cells[
         (cells["layer"] == "school_district")
         & (cells["year"] == "2014-15")
-        & (cells["indicator"] == "share_of_students")
-        & (cells["group"] == "homeless")
-        & (cells["grade_band"] == "pre_k")
+        & (cells["indicator"] == indicator)
+        & (cells["group"] == group)
+        & (cells["grade_band"] == band)
         & (cells["denominator"] > 0)
     ]
-    share = (100 * pre_k.numerator / pre_k.denominator).set_axis(pre_k.geo_id).sort_values()
+    return pd.DataFrame(
+        {
+            "rate": (100 * rows.numerator / rows.denominator).to_numpy(),
+            "n": rows.denominator.to_numpy(),
+            "count": rows.numerator.to_numpy(),
+        },
+        index=rows.geo_id.to_numpy(),
+    )
+
+
+def _sampling_error(percent: float, n: float | pd.Series) -> float | pd.Series:
+    """Standard error, in points, of a share near ``percent`` among ``n`` students."""
+    p = percent / 100
+    return 100 * (p * (1 - p) / n) ** 0.5
+
+
+GEOGRAPHIC = [str(d) for d in range(1, 33)]
+
+
+def test_pre_k_share_homeless_by_district(cells):
+    """CALIBRATION: pre-K share homeless from ~1% (district 26) to 19% (district 5). At
+    this scale a district has 50 to 350 pre-K students (a sampling error up to 5.5
+    points at 19%), so the test asks for the shape: district 26 among the lowest, near
+    1-2%, and the districts with most homeless students (13-18% over all grades) well
+    above the rest: their median at least 10% (13% less the tolerance), each at least
+    10% less two sampling errors of its pre-K count (students in shelter from other
+    districts move the small counts further), and their median 5 points above the
+    others'. The highest district is bounded in the next test."""
+    rates = _district_rates(cells, "share_of_students", "homeless", "pre_k")
+    share = rates.rate.sort_values()
     assert share["26"] <= 3
     assert "26" in share.index[:3]
-    high = ["4", "5", "7", "9", "10", "12", "16", "23"]
-    assert share[high].min() >= 10
-    assert share[high].median() > share.drop(high).median() + 5
+    high = rates.loc[["4", "5", "7", "9", "10", "12", "16", "23"]]
+    assert high.rate.median() >= 10
+    assert (high.rate >= 10 - 2 * _sampling_error(10, high.n)).all(), high
+    assert high.rate.median() > share.drop(high.index).median() + 5
+
+
+def test_pre_k_share_homeless_tops_out_near_19_percent(cells):
+    """CALIBRATION: pre-K share homeless reaches 19% (district 5) at most. No district
+    may pass 19% by more than the tolerance (3 points) and the sampling noise of its own
+    pre-K count: 2.5 standard errors of a 19% share among its 50 to 350 pre-K students
+    (14 points for 50 students, 5 for 350). A district truly at 22% passes with
+    probability 99.4%, and only the eight high districts come near. The highest
+    district is at least 16% (the tolerance below 19%: the top of eight noisy high
+    districts errs upward, not down). District 5 itself is not asked to be the highest:
+    district 9, the highest over all grades, is as likely."""
+    share = _district_rates(cells, "share_of_students", "homeless", "pre_k")
+    bound = 19 + 3 + 2.5 * _sampling_error(19, share.n)
+    over = share[share.rate > bound]
+    assert over.empty, over
+    assert share.rate.max() >= 19 - 3
 
 
 def test_districts_vary_as_calibration_describes(cells):
@@ -424,6 +470,234 @@ def test_districts_vary_as_calibration_describes(cells):
     assert (
         chronic.loc[["75", "79"], "numerator"] / chronic.loc[["75", "79"], "denominator"]
     ).min() > 2 / 3
+
+
+def test_district_9_has_the_highest_share_and_9_and_10_the_most_homeless(cells):
+    """CALIBRATION: "Districts 4, 5, 7, 9, 10, 12, 16 and 23 have 13-18% of students
+    homeless; district 9 has the highest share, district 10 the largest number (over
+    8,500); districts 9 and 10 together over 15,000." Each share rests on 1,100 to
+    6,000 students (a sampling error of 1.1 to 0.5 points at 18%): none of the eight
+    passes 18% by more than the tolerance and two errors. Counts scale with the scale
+    (over 850 and 1,500 here), less two Poisson errors (58 and 77 students)."""
+    share = _district_rates(cells, "share_of_students", "homeless")
+    high = share.loc[["4", "5", "7", "9", "10", "12", "16", "23"]]
+    assert (high.rate <= 18 + 3 + 2 * _sampling_error(18, high.n)).all(), high
+    assert share.loc[GEOGRAPHIC, "rate"].idxmax() == "9"
+    homeless = share["count"]
+    assert homeless["10"] >= 850 - 2 * math.sqrt(850)
+    assert homeless["9"] + homeless["10"] >= 1_500 - 2 * math.sqrt(1_500)
+
+
+def test_a_quarter_of_districts_have_a_fifth_of_students_ever_homeless(cells):
+    """CALIBRATION: "In about a quarter of districts, 20% or more of students were
+    homeless at some time in five years": 8 of the 32 geographic districts. Each share
+    rests on 1,100 to 6,000 students (a sampling error near 1 point), so a district near
+    20% may fall on either side: 6 to 10 of them."""
+    ever = _district_rates(cells, "share_of_students", "ever_homeless").loc[GEOGRAPHIC]
+    assert 6 <= (ever.rate >= 20).sum() <= 10, ever.rate.sort_values()
+
+
+def test_about_72_percent_are_eligible_for_lunch(city_rates):
+    # CALIBRATION: "About 72% of students are eligible for free or reduced-price lunch";
+    # homeless students count as eligible, so eligible = homeless + housed low-income.
+    eligible = city_rates[("share_of_students", "homeless")]
+    eligible += city_rates[("share_of_students", "housed_low_income")]
+    assert abs(eligible - 72) <= 3, eligible
+
+
+def test_three_quarters_of_repeatedly_homeless_changed_type_or_returned(city):
+    """CALIBRATION: of students homeless in 2014-15 (the sentence before is about them),
+    "three-quarters of those with more than one homeless year changed type or went in
+    and out of housing more than once". A reader works it out from the records: each
+    student's status in each of the five years as the atlas picks it (shelter, then
+    unsheltered, other homeless, doubled up; a year without a record is housed); of the
+    students homeless in 2014-15 and in at least one other year, those with two types or
+    more, or whose homeless years are not one unbroken run (out of housing, back in, and
+    out again). The published years_homeless and homeless_types do not suffice: they
+    are two separate distributions, not the joint one, and say nothing of the runs.
+    About 6,000 students: a sampling error near 0.6 points, under the tolerance of 3."""
+    enrollment = city / "data" / "enrollment.parquet"
+    share, students = (
+        duckdb.connect()
+        .execute(
+            f"""
+        with years as (
+            select student_id, cast(left(school_year, 4) as int) as year,
+                min(case housing_status when 'DHS' then 1 when 'UNS' then 2
+                    when 'HMO' then 3 when 'DBL' then 4 end) as kind
+            from '{enrollment}' group by all
+        ), histories as (
+            select student_id, count(kind) as homeless_years,
+                count(distinct kind) as kinds,
+                min(year) filter (where kind is not null) as first_homeless,
+                max(year) filter (where kind is not null) as last_homeless
+            from years group by all
+        )
+        select avg((kinds > 1 or last_homeless - first_homeless + 1 > homeless_years)::int),
+            count(*)
+        from histories where homeless_years > 1 and last_homeless = 2014
+        """
+        )
+        .fetchone()
+    )
+    assert students > 4_000
+    assert abs(100 * share - 75) <= 3, share
+
+
+def test_chronic_absence_of_homeless_students_is_highest_where_calibration_says(cells):
+    """CALIBRATION: "Chronic absence among homeless students exceeds 43% in districts 5,
+    8, 12, 13, 16, 19 and 23; in districts 75 and 79 ... three quarters of those in
+    shelter". The seven have 150 to 350 homeless students in K-12 (a sampling error of
+    4 to 2.6 points at 43%): each is over 43% less two errors, their median is over 43%,
+    and each is above the median of the other geographic districts. Districts 75 and 79
+    have 70 to 90 students in shelter (an error near 5 points at 75%): each is over 75%
+    less the tolerance and two errors."""
+    chronic = _district_rates(cells, "chronic_absence_nyc", "homeless")
+    high = chronic.loc[["5", "8", "12", "13", "16", "19", "23"]]
+    assert (high.rate > 43 - 2 * _sampling_error(43, high.n)).all(), high
+    assert high.rate.median() > 43
+    others = chronic.loc[[d for d in GEOGRAPHIC if d not in high.index], "rate"]
+    assert high.rate.min() > others.median(), (high.rate, others.median())
+    shelter = _district_rates(cells, "chronic_absence_nyc", "shelter").loc[["75", "79"]]
+    assert (shelter.rate > 75 - 3 - 2 * _sampling_error(75, shelter.n)).all(), shelter
+
+
+def _near(rate: float, target: float, n: float) -> bool:
+    """A district's rate is within the tolerance of its figure, plus two sampling errors
+    of the figure among the district's ``n`` students."""
+    return abs(rate - target) <= _tolerance(target) + 2 * _sampling_error(target, n)
+
+
+def test_district_ranges_of_transfers_scores_and_late_entry(cells):
+    """CALIBRATION's district ranges, each end checked against its figure with the
+    tolerance plus two sampling errors of the district's count at this scale (the counts
+    are small, so this is loose; each end needs 20 students at least). Which districts
+    are the ends is not checked: with 20 to 130 students each, ranks at the ends are a
+    matter of sampling here:
+
+    - shelter transfers ~20% (district 2, about 45 students in shelter; 20 has about 15
+      at this scale, too few) to 56% (district 31, 25 to 45 students);
+    - doubled-up transfers 9% (district 20, about 130 students) to 25% (district 23,
+      about 70);
+    - homeless ELA 8% and math 9% in district 23 (about 65 tested); district 26's 36%
+      and 57% rest on about 20 tested homeless students here (the atlas omits rates on
+      fewer than 30), too few;
+    - late entrants who are homeless: 9% in district 15 (about 100 late entrants) to 46%
+      in district 5 (about 40)."""
+    checks = [
+        ("midyear_transfer", "shelter", "2", 20.0),
+        ("midyear_transfer", "shelter", "31", 56.0),
+        ("midyear_transfer", "doubled_up", "20", 9.0),
+        ("midyear_transfer", "doubled_up", "23", 25.0),
+        ("ela_proficiency", "homeless", "23", 8.0),
+        ("math_proficiency", "homeless", "23", 9.0),
+        ("share_of_late_entrants", "homeless", "15", 9.0),
+        ("share_of_late_entrants", "homeless", "5", 46.0),
+    ]
+    for indicator, group, district, target in checks:
+        row = _district_rates(cells, indicator, group).loc[district]
+        assert row.n >= 20, (indicator, group, district, row.n)
+        assert _near(row.rate, target, row.n), (indicator, group, district, row.rate)
+
+
+def test_formerly_homeless_score_like_homeless_students(city_rates, cells):
+    """CALIBRATION: "Formerly homeless students score close to currently homeless ones,
+    12-13 points below housed low-income peers". About 2,800 formerly homeless students
+    are tested in 2014-15 (a sampling error under 0.8 points); the gap to housed
+    low-income peers is within the tolerance of 12-13 points, and the formerly homeless
+    within the tolerance of the homeless, each with two sampling errors."""
+    city = cells[(cells["layer"] == "city") & (cells["year"] == "2014-15")]
+    for subject in ("ela_proficiency", "math_proficiency"):
+        formerly = city_rates[(subject, "formerly_homeless")]
+        tested = city[
+            (city.indicator == subject)
+            & (city.group == "formerly_homeless")
+            & (city.grade_band == "all")
+        ].denominator.iloc[0]
+        noise = 2 * _sampling_error(formerly, tested)
+        gap = city_rates[(subject, "housed_low_income")] - formerly
+        assert 12 - 3 - noise <= gap <= 13 + 3 + noise, (subject, gap)
+        assert abs(formerly - city_rates[(subject, "homeless")]) <= 3 + noise, subject
+
+
+def test_elementary_shelter_retention_is_about_twice_housed(city_rates):
+    # CALIBRATION: "Grade retention: 7% of elementary students in shelter (about twice
+    # housed)": housed elementary students about 3.5%, within 20% (figures under 15%).
+    # About 42,000 housed elementary students: a sampling error near 0.1 points.
+    housed = city_rates[("retention", "housed", "elementary")]
+    assert abs(housed - 7 / 2) <= _tolerance(7 / 2), housed
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the generator holds a retained student back a grade, and 71% of a cohort "
+    "graduate in four years, so high-school retention stays near 8% homeless and 4% "
+    "housed; 17% and 13% need retention in high school to mean credit-based promotion "
+    "that does not delay graduation (a design decision, not a parameter)",
+)
+def test_high_school_retention_lands_near_calibration(city_rates):
+    # CALIBRATION: "high school 17% homeless vs 13% housed". About 2,200 homeless and
+    # 34,000 housed high-school students at this scale: sampling errors under 0.8 points.
+    for group, target in (("homeless", 17.0), ("housed", 13.0)):
+        rate = city_rates[("retention", group, "high")]
+        assert abs(rate - target) <= _tolerance(target), (group, rate)
+
+
+def test_students_in_shelter_attend_schools_near_their_shelter(city):
+    # CALIBRATION: "students in shelter attend schools near the shelters": as a reader of
+    # the records and the shelter list sees it, nearly all of them (not those in
+    # districts 75 and 79, whose schools are citywide) attend a school of the district
+    # their shelter stands in.
+    data = city / "data"
+    shelters = gpd.sjoin(
+        _points(pd.read_csv(data / "shelters.csv", dtype={"shelter_id": str})),
+        _districts(),
+        predicate="within",
+    )
+    stands_in = shelters.set_index("shelter_id")["SchoolDist"]
+    spells = pd.read_parquet(
+        data / "enrollment.parquet",
+        columns=["school_id", "shelter_id"],
+        filters=[("school_year", "=", "2014-15"), ("shelter_id", "!=", "")],
+    ).dropna()
+    schools = pd.read_csv(data / "schools.csv", dtype=str).set_index("school_id")["district"]
+    attends = spells["school_id"].map(schools)
+    geographic = ~attends.isin(["75", "79"])
+    same = attends[geographic] == spells.loc[geographic, "shelter_id"].map(stands_in)
+    assert len(same) > 1_000 and same.mean() >= 0.9, (len(same), same.mean())
+
+
+def test_doubled_up_students_spread_wider_than_students_in_shelter(cells):
+    """CALIBRATION: "Doubled-up students attend schools across the city; students in
+    shelter attend schools near the shelters." The eight districts with the most shelter
+    units hold a far larger share of the city's students in shelter than of its
+    doubled-up students (about 2,800 and 4,900 students: sampling errors near 1 point;
+    10 points apart at least)."""
+    last = cells[
+        (cells["layer"] == "school_district")
+        & (cells["year"] == "2014-15")
+        & (cells["grade_band"] == "all")
+    ]
+    units = last[(last.indicator == "shelter_capacity") & last.category.fillna("").eq("")]
+    most_units = units.set_index("geo_id")["numerator"].nlargest(8).index
+    students = last[last.indicator == "students"].pivot_table(
+        index="geo_id", columns="group", values="numerator"
+    )
+    held = (
+        students.loc[most_units, ["shelter", "doubled_up"]].sum()
+        / students[["shelter", "doubled_up"]].sum()
+    )
+    assert held["shelter"] - held["doubled_up"] >= 0.1, held
+
+
+# Statements of CALIBRATION.md ("Housing", "More shape to reproduce") not tested here:
+# - "Roughly 320 schools have fewer than 10 homeless students" does not scale down: at
+#   scale 0.1 a district has a handful of schools, whose sizes spread less than fifty
+#   do (about 25 of 178 schools, not 33). Measured at scale 1 (seed 7): 330 of 1,702.
+# - District 26's homeless ELA 36% and math 57%: about 20 tested homeless students at
+#   this scale, too few (the atlas omits rates on fewer than 30).
+# - Shelter transfers in district 20 (~20%): about 15 students in shelter at this scale.
+# - High-school retention, 17% homeless and 13% housed: the xfail test above says why.
 
 
 def test_validate_lists_every_problem_of_a_broken_demo_at_once(small, tmp_path):

@@ -63,14 +63,20 @@ YEAR_TREND = (0.84, 0.89, 0.93, 0.97, 1.0)
 #: 0.93 gives about one in eight of the last year's students homeless at some time in
 #: the five years, and over two-thirds of its homeless students homeless before.
 HOUSING_PERSISTENCE = 0.93
-#: Year-to-year correlation of the type of homelessness: types change often.
-TYPE_PERSISTENCE = 0.5
+#: Year-to-year correlation of the type of homelessness: types change often. 0.1 gives
+#: about three-quarters of the last year's homeless students with more than one homeless
+#: year a change of type or more than one spell of homeless years (0.5 gave 65%).
+TYPE_PERSISTENCE = 0.1
 #: Homeless families leave the system more often than others (LEAVE), so those who stay
 #: are a little less at risk than the district's share: risk is drawn this much higher.
 LEAVER_COMPENSATION = 1.07
 #: Risk by grade (PK, K, 1 ... 12), relative: "36% of homeless students are in pre-K to
-#: grade 2, against 28% of housed students". Normalised over the grade shares.
-GRADE_RISK = (1.25, 1.4, 1.4, 1.35, 1.1, 1.0, 0.95, 0.9, 0.85, 0.85, 0.8, 0.75, 0.7, 0.7)
+#: grade 2, against 28% of housed students". Normalised over the grade shares. Pre-K is
+#: near the average: "pre-K share homeless ranges from ~1% (district 26) to 19% (district
+#: 5)", about the range of the districts' shares over all grades (pre-K students are all
+#: new that year, so LEAVER_COMPENSATION lifts them too); kindergarten to grade 2 carry
+#: the younger homeless students.
+GRADE_RISK = (1.0, 1.5, 1.45, 1.4, 1.1, 1.0, 0.95, 0.9, 0.85, 0.85, 0.8, 0.75, 0.7, 0.7)
 #: "~33% shelter, ~60% doubled up, the rest unsheltered or other": the district table's
 #: shelter shares average ~33%; of the homeless, these go to the two small types.
 SHARE_UNSHELTERED = 0.025
@@ -123,7 +129,9 @@ class District:
 
 # "Districts 4, 5, 7, 9, 10, 12, 16 and 23 have 13-18% of students homeless; district 9
 # has the highest share, district 10 the largest number (over 8,500); districts 9 and 10
-# together over 15,000. District 26 (Bayside) is among the lowest (~1-2%)." Shelters
+# together over 15,000. District 26 (Bayside) is among the lowest (~1-2%)." District 9 is
+# drawn two points above the next (the others 14-16%), so that it stays the highest at
+# small scales, where a district of 1,100 students errs by a point or more. Shelters
 # "cluster in northern Manhattan, the south and west Bronx and central Brooklyn".
 # "Chronic absence among homeless students exceeds 43% in districts 5, 8, 12, 13, 16, 19
 # and 23; in districts 75 and 79 over two-thirds." "Homeless ELA proficiency ranges from
@@ -133,28 +141,28 @@ class District:
 # fmt: off
 DISTRICTS: dict[str, District] = {
     "1": District(15, 0.09, 0.30, 0.76, 250, 0.00, 0.05, 1.0, (18, 17, 45, 17, 3)),
-    "2": District(60, 0.04, 0.20, 0.37, 250, -0.35, 0.55, 0.8, (25, 10, 25, 37, 3), 0.6),
+    "2": District(60, 0.04, 0.20, 0.37, 250, -0.35, 0.55, 0.8, (25, 10, 25, 37, 3), 0.65),
     "3": District(25, 0.07, 0.30, 0.51, 300, -0.10, 0.30, 0.6, (10, 25, 35, 27, 3)),
     "4": District(17, 0.14, 0.38, 0.83, 400, 0.15, -0.20, 0.9, (5, 30, 60, 4, 1)),
-    "5": District(15, 0.16, 0.42, 0.83, 440, 0.40, -0.30, 0.7, (3, 55, 38, 3, 1)),
+    "5": District(15, 0.155, 0.42, 0.83, 440, 0.60, -0.30, 0.7, (3, 55, 38, 3, 1)),
     "6": District(28, 0.10, 0.30, 0.85, 400, 0.05, -0.15, 1.8, (3, 8, 84, 4, 1)),
-    "7": District(22, 0.16, 0.40, 0.89, 540, 0.25, -0.40, 1.2, (1, 27, 70, 1, 1)),
-    "8": District(33, 0.12, 0.40, 0.85, 500, 0.40, -0.30, 0.9, (5, 30, 60, 4, 1)),
-    "9": District(42, 0.165, 0.45, 0.89, 0, 0.25, -0.40, 1.3, (2, 30, 66, 1, 1)),
-    "10": District(60, 0.155, 0.40, 0.87, 650, 0.15, -0.25, 1.4, (8, 22, 64, 5, 1)),
+    "7": District(22, 0.155, 0.40, 0.89, 540, 0.25, -0.40, 1.2, (1, 27, 70, 1, 1)),
+    "8": District(33, 0.12, 0.40, 0.85, 500, 0.60, -0.30, 0.9, (5, 30, 60, 4, 1)),
+    "9": District(42, 0.175, 0.45, 0.89, 0, 0.25, -0.40, 1.3, (2, 30, 66, 1, 1)),
+    "10": District(60, 0.16, 0.40, 0.87, 650, 0.15, -0.25, 1.4, (8, 22, 64, 5, 1)),
     "11": District(43, 0.09, 0.35, 0.80, 420, 0.10, -0.15, 0.9, (7, 50, 33, 8, 2)),
-    "12": District(24, 0.16, 0.45, 0.89, 600, 0.40, -0.40, 1.1, (2, 30, 66, 1, 1)),
-    "13": District(25, 0.10, 0.35, 0.67, 400, 0.40, 0.00, 0.4, (10, 55, 22, 11, 2)),
+    "12": District(24, 0.155, 0.45, 0.89, 600, 0.60, -0.40, 1.1, (2, 30, 66, 1, 1)),
+    "13": District(25, 0.10, 0.35, 0.67, 400, 0.60, 0.00, 0.4, (10, 55, 22, 11, 2)),
     "14": District(22, 0.08, 0.30, 0.77, 360, 0.05, 0.00, 1.2, (6, 18, 52, 22, 2)),
     "15": District(35, 0.05, 0.25, 0.51, 220, -0.20, 0.35, 0.8, (12, 15, 40, 31, 2)),
-    "16": District(12, 0.14, 0.40, 0.85, 480, 0.40, -0.35, 0.3, (2, 77, 18, 2, 1)),
-    "17": District(25, 0.11, 0.38, 0.83, 520, 0.20, -0.25, 0.5, (3, 80, 13, 3, 1)),
+    "16": District(12, 0.14, 0.40, 0.85, 480, 0.60, -0.35, 0.3, (2, 77, 18, 2, 1)),
+    "17": District(25, 0.11, 0.38, 0.83, 520, 0.10, -0.25, 0.5, (3, 80, 13, 3, 1)),
     "18": District(20, 0.08, 0.30, 0.77, 420, 0.20, -0.20, 0.5, (3, 88, 7, 1, 1)),
-    "19": District(28, 0.12, 0.45, 0.87, 0, 0.40, -0.35, 0.9, (4, 52, 41, 2, 1)),
-    "20": District(52, 0.03, 0.12, 0.73, 60, -0.45, 0.40, 1.6, (42, 3, 26, 28, 1), 0.6, 0.6),
+    "19": District(28, 0.12, 0.45, 0.87, 0, 0.60, -0.35, 0.9, (4, 52, 41, 2, 1)),
+    "20": District(52, 0.03, 0.12, 0.73, 60, -0.45, 0.40, 1.6, (42, 3, 26, 28, 1), 0.65, 0.6),
     "21": District(40, 0.05, 0.20, 0.71, 220, -0.20, 0.20, 1.3, (27, 10, 25, 36, 2)),
     "22": District(48, 0.05, 0.20, 0.65, 260, -0.15, 0.15, 1.0, (15, 33, 17, 33, 2)),
-    "23": District(12, 0.16, 0.45, 0.89, 560, 0.40, -0.50, 0.3, (1, 78, 19, 1, 1), 1.0, 1.65),
+    "23": District(12, 0.14, 0.45, 0.89, 560, 0.60, -0.50, 0.3, (1, 78, 19, 1, 1), 1.0, 1.65),
     "24": District(60, 0.05, 0.12, 0.83, 260, -0.30, 0.10, 1.8, (22, 3, 65, 9, 1)),
     "25": District(42, 0.025, 0.15, 0.63, 80, -0.45, 0.45, 1.4, (56, 6, 20, 16, 2)),
     "26": District(38, 0.015, 0.15, 0.41, 0, -0.60, 0.80, 0.8, (50, 8, 15, 25, 2)),
@@ -162,7 +170,7 @@ DISTRICTS: dict[str, District] = {
     "28": District(45, 0.06, 0.25, 0.65, 360, -0.15, 0.15, 1.0, (27, 30, 25, 15, 3)),
     "29": District(37, 0.06, 0.30, 0.67, 300, 0.00, -0.05, 0.5, (14, 66, 14, 2, 4)),
     "30": District(43, 0.05, 0.15, 0.76, 200, -0.25, 0.15, 1.4, (25, 6, 47, 20, 2)),
-    "31": District(62, 0.03, 0.20, 0.51, 160, -0.15, 0.20, 0.6, (10, 16, 30, 43, 1), 1.75),
+    "31": District(62, 0.03, 0.20, 0.51, 160, -0.15, 0.20, 0.6, (10, 16, 30, 43, 1), 1.7),
     "32": District(16, 0.11, 0.35, 0.88, 420, 0.25, -0.30, 1.3, (3, 23, 71, 2, 1)),
     # Citywide districts without geography: students come from every district.
     "75": District(0, 0.11, 0.30, 0.84, 0, 1.25, -1.00, 0.8, (8, 38, 44, 9, 1)),
@@ -247,7 +255,9 @@ SUSPENSION = {
     "housed_low_income": 0.031,
     "housed_not_low_income": 0.019,
 }
-SUSPENSION_BAND = {"pre_k": 0.0, "elementary": 0.3, "middle": 1.5, "high": 1.5}
+#: Middle school above high school: with shelter students' grades (many young ones) the
+#: shelter rate of 5.4% gives one in nine in middle school (1.5 for both bands gave 9%).
+SUSPENSION_BAND = {"pre_k": 0.0, "elementary": 0.3, "middle": 1.7, "high": 1.4}
 
 #: English language learners: "14% all, 23% homeless, 10% shelter, 33% doubled up".
 ELL = {
@@ -271,6 +281,9 @@ IEP_LATE = {"ever_homeless": 0.655, "low_income": 0.52, "not_low_income": 0.45}
 #: Grade of a first IEP given after kindergarten: grades 1 to 4, mostly early.
 IEP_LATE_GRADES = {"1": 0.35, "2": 0.3, "3": 0.2, "4": 0.15}
 #: Spread of school sizes (lognormal sigma): many small schools, some large ones.
+#: "Roughly 320 schools have fewer than 10 homeless students" (of ~1,700): 1.0 gives 330
+#: at scale 1 (seed 7; 1.15 gave 384). Small scales have a handful of schools per
+#: district, whose sizes spread less: at scale 0.1 about 25 of 178 schools, not 33.
 SCHOOL_SIZE_SPREAD = 1.0
 
 #: Retention before high school: "7% of elementary students in shelter (about twice
@@ -318,6 +331,11 @@ DROPOUT_RETAINED = 0.4
 #: Late entrants are students new to the system that year.
 LATE_ENTRY = 0.03
 LATE_ENTRY_HOMELESS = 0.22
+#: "... ranging from 9% (district 15) to 46% (district 5)": a steeper range than the
+#: districts' shares homeless give alone. A homeless newcomer's chance of entering late
+#: grows with the home district's share homeless to this power (0: the same everywhere,
+#: which gave about 14% and 38%).
+LATE_ENTRY_CONCENTRATION = 0.5
 
 #: Students leaving the system each year before high school (moves out of the city);
 #: homeless families move more. Some of them leave during the year.

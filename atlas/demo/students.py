@@ -270,12 +270,16 @@ def _late_entry(
 ) -> np.ndarray:
     """Late entrants of ``year`` among ``eligible`` students (new to the system that
     year, or everyone in the first year): 3% of the year's students, 22% of them
-    homeless."""
+    homeless, homeless newcomers the more likely to enter late the higher their home
+    district's share homeless."""
     students = int(pool["active"][:, year].sum())
     homeless = eligible & (pool["status"][:, year] != HOUSED)
     housed = eligible & ~homeless
     wanted = cal.LATE_ENTRY * students
-    p_homeless = min(0.9, cal.LATE_ENTRY_HOMELESS * wanted / max(int(homeless.sum()), 1))
+    share = np.array([cal.DISTRICTS[d].homeless for d in DISTRICTS])[pool["home"]]
+    weight = share**cal.LATE_ENTRY_CONCENTRATION
+    total = max(float(weight[homeless].sum()), 1e-9)
+    p_homeless = np.minimum(0.9, cal.LATE_ENTRY_HOMELESS * wanted * weight / total)
     p_housed = min(0.9, (1 - cal.LATE_ENTRY_HOMELESS) * wanted / max(int(housed.sum()), 1))
     return eligible & (rng.random(len(eligible)) < np.where(homeless, p_homeless, p_housed))
 
