@@ -156,6 +156,11 @@ class Privacy:
     code_max_denominator: int = _f(
         1000, doc="... in a group of fewer students than this (0: never code)"
     )
+    prove_large_blocks: bool = _f(
+        False,
+        doc="the audit also proves, in pieces, the withheld counts of blocks too large for "
+        "one linear program (minutes at full scale; see docs/privacy.md)",
+    )
 
 
 @dataclass(frozen=True)

@@ -162,6 +162,15 @@ RATE_SUMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("chronic_absence_ten_percent", ("tier_moderate_research", "tier_severe_research")),
 )
 
+#: Rates whose students are, by definition, among another's (the same population, a
+#: stricter rule): (inner, outer). In every cell a reader knows inner <= outer. Used
+#: only where the release's own numbers agree at every place, since a parameter can undo
+#: a nesting (New York City's threshold set above 40 days, say).
+NESTED: tuple[tuple[str, str], ...] = (
+    ("absent_40_days", "chronic_absence_nyc"),  # 40 or more days absent within 20 or more
+    ("chronic_absence_nyc", "chronic_absence_crdc"),  # 20+ days absent within 15+ missed
+)
+
 CITY_LAYER = "city"
 SCHOOL_LAYER = "school"
 

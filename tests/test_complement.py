@@ -299,3 +299,42 @@ def test_a_large_block_that_needs_its_student_counts_to_move_stays_unproven_not_
     assert whole.narrow == [] and whole.targets == 6
     assert (pieces.targets, pieces.proven_in_pieces, pieces.unproven) == (6, 0, 6)
     assert pieces.narrow == []
+
+
+def test_a_stricter_rule_published_beside_a_looser_one_bounds_its_withheld_counts():
+    # Students: all 100 = homeless 40 + housed 60. Missing 40 days: all 30 of 100
+    # published; homeless 3 of 40 and housed 27 of 60 withheld (the second as a
+    # complement of the first). New York City's chronic absence (20 or more days):
+    # homeless 10 of 40 and housed 28 of 60 published. A student absent 40 days is absent
+    # 20, so housed absent 40 days is at most 28, and homeless = 30 - housed is at least
+    # 2; homeless is also at most its 10 chronically absent: 2 to 10, nine values.
+    # Housed: 20 to 28.
+    students = {"all": 100, "homeless": 40, "housed": 60}
+    rows = _students("city", "city", students)
+    for indicator, counts in (
+        ("absent_40_days", {"all": 30, "homeless": 3, "housed": 27}),
+        ("chronic_absence_nyc", {"all": 38, "homeless": 10, "housed": 28}),
+    ):
+        rows += [(indicator, "city", "city", g, "all", n, students[g]) for g, n in counts.items()]
+    cells = _cells(rows)
+    secret = ((cells["indicator"] == "absent_40_days") & (cells["group"] != "all")).to_numpy()
+    system = build_system(cells, count_indicators=COUNTS, parents={})
+    before = attack_equations(system, secret, 10)
+    narrow = {(n[2], n[4], n[5]) for n in (_named(system, x) for x in before.narrow)}
+    assert ("homeless", 2.0, 10.0) in narrow
+    assert ("housed", 20.0, 28.0) in narrow
+
+    # The suppressor's own rounds look at one equation at a time; as in a build, the
+    # attacker's findings are given back to it until nothing is narrow.
+    def attacker(w):
+        return np.array([n.quantity for n in attack_equations(system, w, 10).narrow], dtype=int)
+
+    withheld = complement(
+        build_system(cells, count_indicators=COUNTS, parents={}),
+        secret,
+        min_count=10,
+        check=attacker,
+    )
+    assert attack_equations(system, withheld, 10).narrow == []
+    # Hiding more than the two cells is what closes it.
+    assert withheld.sum() > secret.sum()

@@ -61,7 +61,12 @@ def audit(
         # A coded rate shows a bound, not its counts; the attacker is granted them all
         # the same (a stronger attacker than a reader, so passing still proves safety).
         withheld = (flags == "withheld").to_numpy()
-        result = attack_equations(equations, withheld, config.privacy.min_count, pieces=True)
+        result = attack_equations(
+            equations,
+            withheld,
+            config.privacy.min_count,
+            pieces=config.privacy.prove_large_blocks,
+        )
         exposed = [_describe(equations, n) for n in result.narrow]
         if report is not None:
             report["audit"] = {
