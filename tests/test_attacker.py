@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from atlas.audit import audit
 from atlas.audit.equations import attack_equations
+from atlas.config import Indicators, Privacy
 from atlas.errors import ProtectionError
 from atlas.model import INDICATOR_INFO, Rendered
 from atlas.protect import protect
@@ -84,11 +85,8 @@ def protection_stage(
 
 
 class _Config:
-    class privacy:  # noqa: N801
-        min_count = MIN_COUNT
-
-    class indicators:  # noqa: N801
-        rate_precision = 1
+    privacy = Privacy(min_count=MIN_COUNT)
+    indicators = Indicators(rate_precision=1)
 
 
 def published(table: pd.DataFrame) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import pytest
 
 from atlas.audit import audit
 from atlas.audit.equations import attack_equations
+from atlas.config import Indicators, Privacy
 from atlas.errors import ProtectionError
 from atlas.model import Rendered
 from atlas.protect import protect
@@ -193,9 +194,7 @@ def test_the_audit_refuses_to_publish_and_names_the_count_at_risk():
     ).assign(geo_name="City")
     # The primary rule alone: the shelter count is withheld, doubled up is not.
     table = protect(cells, count_indicators=COUNTS, min_count=10, min_denominator=30, precision=1)
-    config = SimpleNamespace(
-        privacy=SimpleNamespace(min_count=10), indicators=SimpleNamespace(rate_precision=1)
-    )
+    config = SimpleNamespace(privacy=Privacy(min_count=10), indicators=Indicators(rate_precision=1))
     system = build_system(cells, count_indicators=COUNTS, parents={})
     report: dict = {}
     with pytest.raises(ProtectionError) as caught:
