@@ -175,12 +175,7 @@ def cohort_members(cohorts: ir.Table, sy: ir.Table, *, years: Sequence[str]) -> 
     span = sy.join(members, "student_id").filter(
         (sy.year_index >= members._start) & (sy.year_index < members._start + HIGH_SCHOOL_YEARS)
     )
-    outcome_year = ibis.cases(
-        *[
-            (span._start == i, years[i + HIGH_SCHOOL_YEARS - 1])
-            for i in range(len(years) - HIGH_SCHOOL_YEARS + 1)
-        ]
-    )
+    outcome_year = _last_year(span._start, years, HIGH_SCHOOL_YEARS)
     return (
         span.group_by(["student_id", "outcome"])
         .aggregate(
@@ -214,12 +209,7 @@ def kindergarten_cohort(sy: ir.Table, *, years: Sequence[str]) -> ir.Table:
     span = sy.join(first, "student_id").filter(
         (sy.year_index >= first._start) & (sy.year_index < first._start + KINDERGARTEN_YEARS)
     )
-    reached = ibis.cases(
-        *[
-            (span._start == i, years[i + KINDERGARTEN_YEARS - 1])
-            for i in range(len(years) - KINDERGARTEN_YEARS + 1)
-        ]
-    )
+    reached = _last_year(span._start, years, KINDERGARTEN_YEARS)
     return (
         span.group_by("student_id")
         .aggregate(
@@ -232,3 +222,9 @@ def kindergarten_cohort(sy: ir.Table, *, years: Sequence[str]) -> ir.Table:
         )
         .mutate(grade=ibis.literal("K"), grade_band=ibis.literal("elementary"))
     )
+
+
+def _last_year(start: ir.IntegerColumn, years: Sequence[str], span: int) -> ir.StringColumn:
+    """The school year in which a cohort followed ``span`` years from the year at index
+    ``start`` ends."""
+    return ibis.cases(*[(start == i, years[i + span - 1]) for i in range(len(years) - span + 1)])

@@ -323,30 +323,26 @@ def _check_enrollment(
         "use PK, K, 1 ... 12, or map it under [grades.codes] in atlas.toml",
     )
     problems += found
-    if "iep_grade" in table.column_names:
-        iep_grade, found = _map_codes(
-            table,
+    optional_codes = (
+        (
             "iep_grade",
             grade_map,
             config.grades.by_year,
-            fname,
             "use PK, K, 1 ... 12 (the grade codes), or map it under [grades.codes] in atlas.toml",
-        )
-        problems += found
-        index = table.schema.get_field_index("iep_grade")
-        table = table.set_column(index, "iep_grade", iep_grade)
-    if "race_ethnicity" in table.column_names:
-        race, found = _map_codes(
-            table,
+        ),
+        (
             "race_ethnicity",
             {r: r for r in RACES} | config.race.codes,
             config.race.by_year,
-            fname,
             "use asian, black, hispanic, white, other, or map it under [race.codes] in atlas.toml",
-        )
+        ),
+    )
+    for column, codes, by_year, hint in optional_codes:
+        if column not in table.column_names:
+            continue
+        mapped, found = _map_codes(table, column, codes, by_year, fname, hint)
         problems += found
-        index = table.schema.get_field_index("race_ethnicity")
-        table = table.set_column(index, "race_ethnicity", race)
+        table = table.set_column(table.schema.get_field_index(column), column, mapped)
     table = table.set_column(
         table.schema.get_field_index("housing_status"), "housing_status", housing
     )
