@@ -7,6 +7,8 @@ process unprotected: the next stage is ``protect``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import ibis
 import pandas as pd
 import pyarrow.compute as pc
@@ -25,7 +27,7 @@ from atlas.indicators import Indicator, iep, registry
 from atlas.indicators import cohorts as cohort_indicators
 from atlas.indicators.cells import compute_cells
 from atlas.indicators.places import place_cells
-from atlas.model import CITY_LAYER, SCHOOL_LAYER
+from atlas.model import CITY_LAYER, SCHOOL_LAYER, Geography
 from atlas.rules import missing_fields, ohio
 from atlas.rules.units import ohio_cells
 from atlas.validate import Extract
@@ -84,12 +86,20 @@ def _kindergarten_cells(
     )
 
 
-def compute(config: Config, extract: Extract) -> pd.DataFrame:
-    """Every cell with its numerator and denominator, and the geography's name."""
+def compute(
+    config: Config, extract: Extract, internal: Mapping[str, Geography] | None = None
+) -> pd.DataFrame:
+    """Every cell with its numerator and denominator, and the geography's name.
+
+    ``internal`` layers (a redrawn layer's previous geographies, for the protection
+    stage only; ``extract.schools`` has a column for each) get the student cells of
+    any layer, and no counts of places."""
     years = school_years(extract)
-    layer_names = [layer.name for layer in config.layers if layer.name in extract.layers]
-    school_geo = extract.schools[["school_id", *layer_names]]
-    geo_ids = {name: list(extract.layers[name].frame["geo_id"]) for name in layer_names}
+    internal = dict(internal or {})
+    published = [layer.name for layer in config.layers if layer.name in extract.layers]
+    layers = {**{name: extract.layers[name] for name in published}, **internal}
+    school_geo = extract.schools[["school_id", *layers]]
+    geo_ids = {name: list(geo.frame["geo_id"]) for name, geo in layers.items()}
     with connect() as con:
         hours = ohio.HOURS_COLUMNS
         needed = [c for c in extract.enrollment.column_names if c in (*SPELL_COLUMNS, *hours)]
@@ -122,7 +132,7 @@ def compute(config: Config, extract: Extract) -> pd.DataFrame:
             )
     places = place_cells(
         {"shelters": extract.shelters, "resources": extract.resources},
-        {name: extract.layers[name] for name in layer_names},
+        {name: extract.layers[name] for name in published},
         years,
     )
     cells = pd.concat([cells, places], ignore_index=True)
@@ -131,7 +141,7 @@ def compute(config: Config, extract: Extract) -> pd.DataFrame:
             pd.DataFrame(
                 {"layer": name, "geo_id": geo.frame["geo_id"], "geo_name": geo.frame["geo_name"]}
             )
-            for name, geo in extract.layers.items()
+            for name, geo in {**extract.layers, **internal}.items()
         ]
         + [
             pd.DataFrame(

@@ -8,6 +8,7 @@ holds no student id.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -24,7 +25,7 @@ from atlas.compute import compute, school_years
 from atlas.config import Config, pack_parameters
 from atlas.errors import Problem
 from atlas.indicators.reach import pre_k_reach
-from atlas.model import INDICATOR_INFO, SCHOOL_LAYER, ProtectedRelease, ReleaseMeta
+from atlas.model import INDICATOR_INFO, SCHOOL_LAYER, Geography, ProtectedRelease, ReleaseMeta
 from atlas.protect import editions, protect
 from atlas.protect.complement import Parents, build_system, complement
 from atlas.protect.primary import Coding, primary_withheld
@@ -88,20 +89,31 @@ def build_atlas(
         result.problems.append(
             Problem(str(prior.path), editions.changed_message(changed), severity="warning")
         )
+    redrawn: dict[str, Geography] = {}
+    if prior and changed:
+        redrawn, schools = editions.redrawn_layers(prior, changed, extract.schools, config)
+        extract = dataclasses.replace(extract, schools=schools)
     with stage("compute", "Computing indicators"):
-        cells = compute(config, extract)
+        cells = compute(config, extract, redrawn)
     with stage("protect", "Protecting every cell"):
         counts = {i for i, info in INDICATOR_INFO.items() if info.kind == "count"}
         places = {i for i, info in INDICATOR_INFO.items() if not info.student_count}
+        carried = editions.carry(prior, cells, changed) if prior else None
+        if carried is not None and redrawn:
+            keep = editions.comparable(cells, carried, cells["layer"].isin(list(redrawn)))
+            cells, carried = cells[keep].reset_index(drop=True), carried.subset(keep)
+        # Cells of the previous edition's redrawn geographies, protected, never published.
+        internal = cells["layer"].isin(list(redrawn))
         primary = primary_withheld(
             cells, count_indicators=counts, place_counts=places, min_count=config.privacy.min_count
         )
         students = ~cells["indicator"].isin(places)
         system_cells = cells[students].reset_index(drop=True)
         system = build_system(
-            system_cells, count_indicators=counts - places, parents=_parents(config, extract)
+            system_cells,
+            count_indicators=counts - places,
+            parents=_parents(config, extract, list(redrawn)),
         )
-        carried = editions.carry(prior, cells, changed) if prior else None
         fixed = primary if carried is None else primary | carried.withheld
         known: dict[str, int] = {}
         if carried is not None:
@@ -117,7 +129,13 @@ def build_atlas(
         withheld = pd.Series(
             complement(system, fixed[students].to_numpy(), min_count=min_count, check=attacker),
             index=cells.index[students],
+        ).reindex(cells.index, fill_value=False)
+        through_schools = editions.through_schools(cells, carried, internal)
+        cells, primary, withheld, fixed = (
+            x[~internal].reset_index(drop=True) for x in (cells, primary, withheld, fixed)
         )
+        if carried is not None:
+            carried = carried.subset(~internal)
         table = protect(
             cells,
             count_indicators=counts,
@@ -125,7 +143,7 @@ def build_atlas(
             min_count=config.privacy.min_count,
             min_denominator=config.privacy.min_denominator,
             precision=config.indicators.rate_precision,
-            complements=withheld.reindex(cells.index, fill_value=False) | fixed,
+            complements=withheld | fixed,
             coding=_coding(config),
         )
         table = pd.concat(
@@ -168,7 +186,9 @@ def build_atlas(
             cells, table, primary, withheld, carried=None if carried is None else carried.withheld
         )
         if prior and carried is not None:
-            privacy["previous_edition"] = editions.summary(prior, carried, known, primary)
+            privacy["previous_edition"] = editions.summary(
+                prior, carried, known, primary, through_schools
+            )
         try:
             audit(
                 rendered,
@@ -208,9 +228,10 @@ def _coding_words(config: Config) -> str:
     )
 
 
-def _parents(config: Config, extract: Extract) -> Parents:
+def _parents(config: Config, extract: Extract, internal: list[str]) -> Parents:
     """Each nested layer's parent ids by geo_id (one Series, named by the parent layer);
-    schools' by the geography of every layer they lie in (a Series a layer)."""
+    schools' by the geography of every layer they lie in (a Series a layer), the
+    ``internal`` ones too."""
     parents: dict[str, list[pd.Series]] = {}
     for name, geo in extract.layers.items():
         if geo.parent:
@@ -218,7 +239,8 @@ def _parents(config: Config, extract: Extract) -> Parents:
             parents[name] = [series.rename(geo.parent)]
     schools = extract.schools.set_index("school_id")
     parents[SCHOOL_LAYER] = [
-        schools[layer.name].dropna().astype(str).rename(layer.name) for layer in config.layers
+        schools[name].dropna().astype(str).rename(name)
+        for name in [*(layer.name for layer in config.layers), *internal]
     ]
     return parents
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 import json
 import shutil
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from shapely.geometry import Polygon
 
 from atlas.audit.equations import attack_equations
+from atlas.config import load_config
 from atlas.errors import InputError
 from atlas.protect import editions, protect
 from atlas.protect.complement import build_system, complement
@@ -23,7 +26,7 @@ from atlas.protect.primary import primary_withheld
 from atlas.protect.report import privacy_report
 from atlas.render.long_csv import long_csv
 from atlas.rules import packs
-from tests.conftest import TOML_WITHOUT_PDF, spell, write_project
+from tests.conftest import EAST, SCHOOLS, TOML_WITHOUT_PDF, WEST, spell, write_project
 from tests.test_cli import _run
 from tests.test_complement import COUNTS, NONE, _cells, _named, _students
 
@@ -165,11 +168,12 @@ def test_a_changed_boundary_file_stops_matching_that_layers_ids(tmp_path):
     assert editions.changed_layers(unlisted, SHA) == ["school_district"]
     assert editions.changed_message(["school_district"]) == (
         "boundary file changed since the previous edition for school_district: their ids "
-        "may no longer name the same places, so their cells are not carried over nor "
-        "compared with the previous edition"
+        "may no longer name the same places, so their cells are compared with the "
+        "previous edition's through the schools in each geography, not by id"
     )
     # The districts were redrawn: district 1 now has 23 students. Nothing is carried
-    # by id, so nothing is withheld.
+    # by id, so nothing is withheld. (The build relates the old districts to the new
+    # through their schools, as cells of their own: see the tests further down.)
     now = _districts({"1": 23, "2": 30, "3": 60})
     withheld, found, _, carried, known, _ = _edition(now, previous, parents=PARENTS)
     assert not withheld.any() and not carried.withheld.any()
@@ -180,6 +184,52 @@ def test_a_changed_boundary_file_stops_matching_that_layers_ids(tmp_path):
     withheld, found, *_ = _edition(now, previous, parents=PARENTS)
     assert set(now.loc[withheld, "geo_id"]) == {"1", "2"}
     assert found.narrow == []
+
+
+def _boundaries(folder, layer, polygons):
+    """Write a previous release's GeoPackage of ``layer``: polygons by geo_id."""
+    (folder / "data" / "gis").mkdir(parents=True, exist_ok=True)
+    frame = gpd.GeoDataFrame(
+        {"geo_id": list(polygons), "geo_name": [f"Old {g}" for g in polygons]},
+        geometry=[Polygon(ring) for ring in polygons.values()],
+        crs="EPSG:4326",
+    )
+    frame.to_file(folder / "data" / "gis" / f"{layer}.gpkg", layer=layer, driver="GPKG")
+
+
+def test_schools_are_placed_in_the_previous_editions_geographies(tmp_path):
+    config = load_config(write_project(tmp_path, []))
+    prev = tmp_path / "prev"
+    # Last edition: the borough was two, west ("7") and east ("8"); the district
+    # file was another one.
+    _boundaries(prev, "borough", {"7": WEST, "8": EAST})
+    _boundaries(prev, "school_district", {"1": WEST, "2": EAST})
+    previous = editions.PreviousEdition(prev, pd.DataFrame(), {})
+    schools = pd.DataFrame(
+        SCHOOLS, columns=["school_id", "school_name", "district", "longitude", "latitude"]
+    ).assign(school_district=["1", "1", "2", "75"])
+    layers, located = editions.redrawn_layers(
+        previous, ["borough", "school_district"], schools, config
+    )
+    assert set(layers) == {"borough@previous", "school_district@previous"}
+    assert list(layers["borough@previous"].frame["geo_id"]) == ["7", "8"]
+    # S1 and S2 stand in the west square, S3 and S4 in the east one (conftest).
+    assert list(located["borough@previous"]) == ["7", "7", "8", "8"]
+    # A school lies in the district it names, wherever it stands: S4 in 75.
+    assert list(located["school_district@previous"]) == ["1", "1", "2", "75"]
+
+    # A previous release without the layer's boundaries cannot be related.
+    (prev / "data" / "gis" / "borough.gpkg").unlink()
+    with pytest.raises(InputError) as caught:
+        editions.redrawn_layers(previous, ["borough"], schools, config)
+    file = prev / "data" / "gis" / "borough.gpkg"
+    assert str(caught.value).startswith(
+        f"1 problem(s) in the inputs:\n  - {file}: cannot be read as the previous "
+        "edition's borough boundaries ("
+    )
+    assert str(caught.value).endswith(
+        f"); {TODO}; its data/gis folder holds the boundaries of each layer"
+    )
 
 
 # ---- Reading the previous release ---------------------------------------------------
@@ -264,6 +314,14 @@ def _long(folder):
     return pd.read_csv(folder / "data" / "atlas_long.csv", dtype=str, keep_default_na=False)
 
 
+def _derived(table):
+    """Rows worked out from the protected table after protection: ranks, pre-K reach
+    and the rule packs' bands, marks and goals. They follow this edition's protection,
+    not the previous edition's."""
+    after = {"pre_k_reach", *(i for pack in packs().values() for i in pack.derived)}
+    return table["indicator"].str.startswith("rank_") | table["indicator"].isin(after)
+
+
 def _withheld_keys(table, layers=None):
     rows = table[table["flag"] == "withheld"]
     if layers is not None:
@@ -294,10 +352,8 @@ def test_build_with_previous_keeps_its_withheld_cells_and_warns_of_redrawn_bound
     report = json.loads((tmp_path / "reports" / "privacy.json").read_text())
     assert report["previous_edition"]["changed_layers"] == []
     # Every cell withheld last time is one of this edition's, but for the rows worked
-    # out from the protected table after protection: ranks, pre-K reach and the rule
-    # packs' bands, marks and goals.
-    after = {"pre_k_reach", *(i for pack in packs().values() for i in pack.derived)}
-    derived = last["indicator"].str.startswith("rank_") | last["indicator"].isin(after)
+    # out after protection.
+    derived = _derived(last)
     was = int(((last["flag"] == "withheld") & ~derived).sum())
     assert report["previous_edition"]["withheld_before"] == was
     assert report["withheld_by_reason"]["previous edition"] >= 1
@@ -311,12 +367,31 @@ def test_build_with_previous_keeps_its_withheld_cells_and_warns_of_redrawn_bound
     assert result.output == (
         f"warning: {previous}: boundary file changed since the previous edition for "
         "school_district: their ids may no longer name the same places, so their cells "
-        "are not carried over nor compared with the previous edition\n"
+        "are compared with the previous edition's through the schools in each "
+        "geography, not by id\n"
     )
     report = json.loads((tmp_path / "reports" / "privacy.json").read_text())
     assert report["previous_edition"]["changed_layers"] == ["school_district"]
-    others = ["city", "borough", "school"]
-    assert _withheld_keys(last, others) <= _withheld_keys(_long(tmp_path / "build"), others)
+    assert report["audit"]["passed"] is True
+    # The old districts are not matched by id, but through their schools: a school
+    # lies in the district it names, so each old district holds the same schools as
+    # the new one of that id, and its cells count the same students. District 1's
+    # count, withheld last time, would be given away by today's district 1 (now 20 or
+    # more): it stays withheld.
+    redrawn = report["previous_edition"]["redrawn_geography_cells"]
+    district_cells = last[(last["layer"] == "school_district") & ~derived]
+    assert redrawn["withheld_before"] == int((district_cells["flag"] == "withheld").sum())
+    now = _long(tmp_path / "build")
+    assert district_1 in _withheld_keys(now)
+    # So does every cell withheld last time that counts a student. Only true zeros may
+    # be published now: district 1 (S1 and S2) has no homeless student, nor one who is
+    # not low-income, in either edition; a zero counts no one, and the audit checks
+    # that it gives away no other count.
+    out = _withheld_keys(last[~derived]) - _withheld_keys(now)
+    assert out, "the tiny city has such zeros: the test would not test them"
+    shown = now.set_index(editions.KEY).loc[sorted(out)]
+    assert set(shown.index.get_level_values("layer")) == {"school_district"}
+    assert (shown["flag"] == "published").all() and (shown["numerator"] == "0").all()
 
 
 def test_the_same_data_built_beside_its_own_release_publishes_the_same_table(tmp_path, tiny_rows):

@@ -60,7 +60,8 @@ def audit(
         flags = cells[on].merge(table[[*on, "flag"]], on=on, how="left")["flag"]
         # A coded rate shows a bound, not its counts; the attacker is granted them all
         # the same (a stronger attacker than a reader, so passing still proves safety).
-        withheld = (flags == "withheld").to_numpy()
+        # A cell not in the table (a redrawn layer's previous geography) is not shown.
+        withheld = (flags == "withheld").to_numpy() | flags.isna().to_numpy()
         result = attack_equations(
             equations,
             withheld,

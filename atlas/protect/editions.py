@@ -15,8 +15,16 @@ PATH the previous release folder with ``data/atlas_long.csv`` and ``manifest.jso
 * a quantity published before with a different value (data corrected since) is not
   the same quantity: it is counted in the report, and not matched;
 * a layer whose boundary file changed (the manifests' ``boundaries.<layer>.sha256``
-  differ) has ids that no longer name the same places: its cells are neither carried
-  nor matched, and the build says so.
+  differ) has ids that no longer name the same places, and the build says so. Its
+  cells are not matched by id. The previous edition's geographies are related to this
+  edition through the schools in each instead: their boundaries are read back from the
+  previous release (``data/gis/<layer>.gpkg``), today's schools are placed in them, and
+  the indicators are computed for them as for any layer, under an internal name
+  (:func:`redrawn_name`) that is never published. Those cells join the protection stage
+  as cells of this edition that nobody may see: the ones the previous edition withheld
+  stay hidden (complements protect them against today's schools and districts), and
+  the ones it published with today's numbers are known. A geography whose numbers
+  differ now (a correction, or a school on the old boundary's edge) is left out.
 """
 
 from __future__ import annotations
@@ -26,15 +34,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+from pyogrio.errors import DataLayerError, DataSourceError
 
 from atlas.config import Config
 from atlas.errors import InputError, Problem
+from atlas.join import locate
 from atlas.load import row_list
-from atlas.model import FLAGS
+from atlas.model import FLAGS, Geography
 from atlas.protect.complement import System, _shown_quantities
 from atlas.publish import sha256
+from atlas.render.gis import geopackage_path
 
 REASON = "previous edition"
 #: The columns that name a cell in both editions.
@@ -184,27 +196,89 @@ def changed_layers(previous: PreviousEdition, current: dict[str, str]) -> list[s
 def changed_message(changed: list[str]) -> str:
     return (
         f"boundary file changed since the previous edition for {', '.join(changed)}: "
-        "their ids may no longer name the same places, so their cells are not carried "
-        "over nor compared with the previous edition"
+        "their ids may no longer name the same places, so their cells are compared with "
+        "the previous edition's through the schools in each geography, not by id"
     )
 
 
+def redrawn_name(layer: str) -> str:
+    """The internal name of a redrawn layer's previous geographies (never published)."""
+    return f"{layer}@previous"
+
+
+def redrawn_layers(
+    previous: PreviousEdition, changed: list[str], schools: pd.DataFrame, config: Config
+) -> tuple[dict[str, Geography], pd.DataFrame]:
+    """The previous edition's geographies of each ``changed`` layer, read from its
+    release, by :func:`redrawn_name`; and ``schools`` with a column for each, naming
+    the geography the school lies in (or, for the district layer, the district the
+    school names, as atlas assigns schools to districts)."""
+    problems: list[Problem] = []
+    layers: dict[str, Geography] = {}
+    for layer in changed:
+        file = previous.path / geopackage_path(layer)
+        try:
+            frame = gpd.read_file(file, layer=layer)
+        except (DataSourceError, DataLayerError) as exc:  # no such file, layer, or a GPKG
+            problems.append(
+                Problem(
+                    str(file),
+                    f"cannot be read as the previous edition's {layer} boundaries ({exc})",
+                    f"{_TODO}; its data/gis folder holds the boundaries of each layer",
+                )
+            )
+            continue
+        missing = {"geo_id", "geo_name"} - set(frame.columns)
+        if missing:
+            problems.append(
+                Problem(str(file), f"has no column {', '.join(sorted(missing))}", _TODO)
+            )
+            continue
+        frame["geo_id"] = frame["geo_id"].astype(str)
+        frame["parent_id"] = None
+        layers[redrawn_name(layer)] = Geography(redrawn_name(layer), layer, frame.to_crs(4326))
+    if problems:
+        raise InputError(problems)
+    # Warnings about schools outside the old boundaries are not the reader's concern:
+    # such a school counted in no old geography, and is left out of them here too.
+    located, _ = locate(schools, layers, config=config, fname="schools", what="schools")
+    district = config.district_layer.name
+    if district in changed:
+        located[redrawn_name(district)] = located[district]
+    return layers, located
+
+
 def carry(previous: PreviousEdition, cells: pd.DataFrame, changed: list[str]) -> Carry:
-    """Match this edition's ``cells`` with the previous edition's by :data:`KEY`, except
-    in the ``changed`` layers."""
+    """Match this edition's ``cells`` with the previous edition's by :data:`KEY`; the
+    ``changed`` layers' previous cells match the cells of :func:`redrawn_name`."""
     key = cells.reindex(columns=KEY).astype(object)
     key["category"] = key["category"].where(key["category"].notna(), "")
     key = key.astype(str)
-    old = previous.table[~previous.table["layer"].isin(changed)]
+    old = previous.table.assign(
+        layer=previous.table["layer"].replace({c: redrawn_name(c) for c in changed})
+    )
     joined = key.merge(old, on=KEY, how="left", validate="many_to_one")
     joined.index = cells.index
-    was_withheld = (joined["flag"] == "withheld") & ~cells["layer"].isin(changed)
     return Carry(
-        withheld=was_withheld,
+        withheld=joined["flag"] == "withheld",
         numerator=joined["numerator"].astype(float),
         denominator=joined["denominator"].astype(float),
         changed_layers=list(changed),
     )
+
+
+def comparable(cells: pd.DataFrame, carried: Carry, internal: pd.Series) -> pd.Series:
+    """The cells to protect: all of this edition's, and those of the ``internal``
+    (redrawn) layers that the previous edition withheld or published with the same
+    numbers; a geography published with other numbers is not the same quantity."""
+
+    def same(now: pd.Series, was: pd.Series) -> pd.Series:
+        return (now.astype(float) == was) | (now.isna() & was.isna())
+
+    published_same = same(cells["numerator"], carried.numerator) & same(
+        cells["denominator"], carried.denominator
+    )
+    return ~internal | carried.withheld | (published_same & carried.numerator.notna())
 
 
 def know_published(
@@ -228,14 +302,29 @@ def know_published(
     return {"known": int(system.known.sum()), "corrected": int(len(corrected))}
 
 
+def through_schools(
+    cells: pd.DataFrame, carried: Carry | None, internal: pd.Series
+) -> dict[str, int]:
+    """How many cells of the redrawn layers' previous geographies were protected, and
+    how many of them the previous edition withheld."""
+    withheld = carried.withheld if carried is not None else internal & False
+    return {"cells": int(internal.sum()), "withheld_before": int((withheld & internal).sum())}
+
+
 def summary(
-    previous: PreviousEdition, carried: Carry, known: dict[str, int], primary: pd.Series
+    previous: PreviousEdition,
+    carried: Carry,
+    known: dict[str, int],
+    primary: pd.Series,
+    redrawn: dict[str, int],
 ) -> dict[str, Any]:
-    """The privacy report's section on the previous edition."""
+    """The privacy report's section on the previous edition; ``redrawn`` says what
+    :func:`through_schools` found."""
     return {
         "path": str(previous.path.resolve()),
         "edition": previous.edition,
         "changed_layers": carried.changed_layers,
+        "redrawn_geography_cells": redrawn,
         "withheld_before": int(carried.withheld.sum()),
         "carried": int((carried.withheld & ~primary).sum()),
         "known_quantities": known["known"],
