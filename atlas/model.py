@@ -169,6 +169,10 @@ RATE_SUMS: tuple[tuple[str, tuple[str, ...]], ...] = (
 NESTED: tuple[tuple[str, str], ...] = (
     ("absent_40_days", "chronic_absence_nyc"),  # 40 or more days absent within 20 or more
     ("chronic_absence_nyc", "chronic_absence_crdc"),  # 20+ days absent within 15+ missed
+    # Attendance under 80% (more than 20% of days absent) within 20% or more missed.
+    ("severe_absence_research", "tier_severe_research"),
+    # Under 5% of days missed (suspension included) within 95% or better attendance.
+    ("tier_satisfactory_research", "good_attendance_research"),
 )
 
 CITY_LAYER = "city"

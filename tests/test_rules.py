@@ -18,7 +18,9 @@ import pytest
 from atlas.compute import compute
 from atlas.config import load_config, pack_parameters
 from atlas.errors import ConfigError, InputError
-from atlas.model import LONG_COLUMNS
+from atlas.model import INDICATOR_INFO, LONG_COLUMNS
+from atlas.protect.complement import build_system
+from atlas.protect.exhaustive import exhaustive_equations
 from atlas.rules import PACK_NAMES, get_pack, packs
 from atlas.rules.marks import apply_packs
 from atlas.validate import validate
@@ -217,6 +219,19 @@ def test_research_measures_and_tiers_at_20_percent(tmp_path):
     assert _city(cells, "tier_at_risk_research") == (1, 7)  # L
     assert _city(cells, "tier_satisfactory_research") == (1, 7)  # M
     assert _city(cells, "good_attendance_research") == (2, 7)  # L, M
+    # Hence the nestings of atlas.model.NESTED: a student severe for the research
+    # measure is in the severe tier (not the other way: J), and a satisfactory one is a
+    # good attender (not the other way: L). The numbers agree at every place, so the
+    # protection stage's equations hold both.
+    counts = {i for i, info in INDICATOR_INFO.items() if info.kind == "count"}
+    places = {i for i, info in INDICATOR_INFO.items() if not info.student_count}
+    rates = cells[~cells["indicator"].isin(counts | places)]
+    system = build_system(rates, count_indicators=counts, parents={})
+    keys = exhaustive_equations(system.quantities)["key"].str.split("|").str[0]
+    assert {
+        "nested:severe_absence_research:tier_severe_research",
+        "nested:tier_satisfactory_research:good_attendance_research",
+    } <= set(keys)
 
 
 # --- hours: Ohio --------------------------------------------------------------------
