@@ -89,12 +89,15 @@ def build_atlas(
         result.problems.append(
             Problem(str(prior.path), editions.changed_message(changed), severity="warning")
         )
+    # The previous edition's geographies of redrawn layers, for protection only: the
+    # schools placed in them (``placed``) never reach the release.
     redrawn: dict[str, Geography] = {}
+    placed = extract
     if prior and changed:
         redrawn, schools = editions.redrawn_layers(prior, changed, extract.schools, config)
-        extract = dataclasses.replace(extract, schools=schools)
+        placed = dataclasses.replace(extract, schools=schools)
     with stage("compute", "Computing indicators"):
-        cells = compute(config, extract, redrawn)
+        cells = compute(config, placed, redrawn)
     with stage("protect", "Protecting every cell"):
         counts = {i for i, info in INDICATOR_INFO.items() if info.kind == "count"}
         places = {i for i, info in INDICATOR_INFO.items() if not info.student_count}
@@ -112,7 +115,7 @@ def build_atlas(
         system = build_system(
             system_cells,
             count_indicators=counts - places,
-            parents=_parents(config, extract, list(redrawn)),
+            parents=_parents(config, placed, list(redrawn)),
         )
         fixed = primary if carried is None else primary | carried.withheld
         known: dict[str, int] = {}
