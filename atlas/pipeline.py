@@ -25,7 +25,7 @@ from atlas.compute import compute, school_years
 from atlas.config import Config, pack_parameters
 from atlas.errors import Problem
 from atlas.indicators.reach import pre_k_reach
-from atlas.model import INDICATOR_INFO, SCHOOL_LAYER, Geography, ProtectedRelease, ReleaseMeta
+from atlas.model import INDICATOR_INFO, SCHOOL_LAYER, ProtectedRelease, ReleaseMeta
 from atlas.protect import editions, protect
 from atlas.protect.complement import Parents, build_system, complement
 from atlas.protect.primary import Coding, primary_withheld
@@ -91,22 +91,21 @@ def build_atlas(
         )
     # The previous edition's geographies of redrawn layers, for protection only: the
     # schools placed in them (``placed``) never reach the release.
-    redrawn: dict[str, Geography] = {}
-    placed = extract
+    redrawn = editions.Redrawn({}, extract.schools, {})
     if prior and changed:
-        redrawn, schools = editions.redrawn_layers(prior, changed, extract.schools, config)
-        placed = dataclasses.replace(extract, schools=schools)
+        redrawn = editions.redrawn_layers(prior, changed, extract.schools, config)
+    placed = dataclasses.replace(extract, schools=redrawn.schools)
     with stage("compute", "Computing indicators"):
-        cells = compute(config, placed, redrawn)
+        cells = compute(config, placed, redrawn.layers)
     with stage("protect", "Protecting every cell"):
         counts = {i for i, info in INDICATOR_INFO.items() if info.kind == "count"}
         places = {i for i, info in INDICATOR_INFO.items() if not info.student_count}
-        carried = editions.carry(prior, cells, changed) if prior else None
-        if carried is not None and redrawn:
-            keep = editions.comparable(cells, carried, cells["layer"].isin(list(redrawn)))
+        carried = editions.carry(prior, cells, changed, redrawn.same) if prior else None
+        if carried is not None and redrawn.layers:
+            keep = editions.comparable(cells, carried, cells["layer"].isin(list(redrawn.layers)))
             cells, carried = cells[keep].reset_index(drop=True), carried.subset(keep)
         # Cells of the previous edition's redrawn geographies, protected, never published.
-        internal = cells["layer"].isin(list(redrawn))
+        internal = cells["layer"].isin(list(redrawn.layers))
         primary = primary_withheld(
             cells, count_indicators=counts, place_counts=places, min_count=config.privacy.min_count
         )
@@ -115,7 +114,7 @@ def build_atlas(
         system = build_system(
             system_cells,
             count_indicators=counts - places,
-            parents=_parents(config, placed, list(redrawn)),
+            parents=_parents(config, placed, list(redrawn.layers)),
         )
         fixed = primary if carried is None else primary | carried.withheld
         known: dict[str, int] = {}
@@ -133,7 +132,7 @@ def build_atlas(
             complement(system, fixed[students].to_numpy(), min_count=min_count, check=attacker),
             index=cells.index[students],
         ).reindex(cells.index, fill_value=False)
-        through_schools = editions.through_schools(cells, carried, internal)
+        through_schools = editions.through_schools(cells, carried, internal, redrawn)
         cells, primary, withheld, fixed = (
             x[~internal].reset_index(drop=True) for x in (cells, primary, withheld, fixed)
         )

@@ -30,6 +30,7 @@ PATH the previous release folder with ``data/atlas_long.csv`` and ``manifest.jso
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -206,13 +207,25 @@ def redrawn_name(layer: str) -> str:
     return f"{layer}@previous"
 
 
+@dataclass
+class Redrawn:
+    """A redrawn layer's previous geographies, as this edition relates them."""
+
+    layers: dict[str, Geography]  # by redrawn_name
+    schools: pd.DataFrame  # the schools, with a column for each layer of ``layers``
+    #: Per changed layer, previous id -> today's id of the geographies holding exactly
+    #: the same schools: the same place, whatever its id.
+    same: dict[str, dict[str, str]]
+
+
 def redrawn_layers(
     previous: PreviousEdition, changed: list[str], schools: pd.DataFrame, config: Config
-) -> tuple[dict[str, Geography], pd.DataFrame]:
+) -> Redrawn:
     """The previous edition's geographies of each ``changed`` layer, read from its
-    release, by :func:`redrawn_name`; and ``schools`` with a column for each, naming
-    the geography the school lies in (or, for the district layer, the district the
-    school names, as atlas assigns schools to districts)."""
+    release, by :func:`redrawn_name`; ``schools`` with a column for each, naming the
+    geography the school lies in (or, for the district layer, the district the school
+    names, as atlas assigns schools to districts); and which of them hold the same
+    schools as one of today's."""
     problems: list[Problem] = []
     layers: dict[str, Geography] = {}
     for layer in changed:
@@ -245,24 +258,55 @@ def redrawn_layers(
     district = config.district_layer.name
     if district in changed:
         located[redrawn_name(district)] = located[district]
-    return layers, located
+    same = {layer: _same_schools(located, layer) for layer in changed}
+    return Redrawn(layers, located, same)
 
 
-def carry(previous: PreviousEdition, cells: pd.DataFrame, changed: list[str]) -> Carry:
-    """Match this edition's ``cells`` with the previous edition's by :data:`KEY`; the
-    ``changed`` layers' previous cells match the cells of :func:`redrawn_name`."""
+def _same_schools(schools: pd.DataFrame, layer: str) -> dict[str, str]:
+    """Previous id -> today's id of ``layer``'s geographies with the same schools."""
+
+    def school_sets(column: str) -> pd.Series:
+        return schools.dropna(subset=[column]).groupby(column)["school_id"].agg(frozenset)
+
+    today = {found: geo for geo, found in school_sets(layer).items()}
+    before = school_sets(redrawn_name(layer))
+    return {str(old): str(today[found]) for old, found in before.items() if found in today}
+
+
+def carry(
+    previous: PreviousEdition,
+    cells: pd.DataFrame,
+    changed: list[str],
+    same: Mapping[str, Mapping[str, str]] | None = None,
+) -> Carry:
+    """Match this edition's ``cells`` with the previous edition's by :data:`KEY`. The
+    ``changed`` layers' previous cells match the cells of :func:`redrawn_name`, and
+    also, where ``same`` maps a previous geography to today's with the same schools,
+    today's cells of that geography."""
     key = cells.reindex(columns=KEY).astype(object)
     key["category"] = key["category"].where(key["category"].notna(), "")
     key = key.astype(str)
-    old = previous.table.assign(
-        layer=previous.table["layer"].replace({c: redrawn_name(c) for c in changed})
-    )
+    table = previous.table
+    moved = table["layer"].isin(changed)
+    parts = [table[~moved], table[moved].assign(layer=table.loc[moved, "layer"].map(redrawn_name))]
+    for layer, ids in (same or {}).items():
+        rows = table[(table["layer"] == layer) & table["geo_id"].isin(list(ids))]
+        parts.append(rows.assign(geo_id=rows["geo_id"].map(ids)))
+    old = pd.concat(parts, ignore_index=True)
     joined = key.merge(old, on=KEY, how="left", validate="many_to_one")
     joined.index = cells.index
+    numerator = joined["numerator"].astype(float)
+    denominator = joined["denominator"].astype(float)
+    # A coded rate showed its denominator and a bound, not its numerator. The audit
+    # grants a reader its counts all the same (a stronger reader, so passing is still a
+    # proof): where the denominator is today's, so is the numerator it stood for.
+    coded = joined["flag"].isin(["top_coded", "bottom_coded"]) & (
+        denominator == cells["denominator"].astype(float)
+    )
     return Carry(
         withheld=joined["flag"] == "withheld",
-        numerator=joined["numerator"].astype(float),
-        denominator=joined["denominator"].astype(float),
+        numerator=numerator.where(~coded, cells["numerator"].astype(float)),
+        denominator=denominator,
         changed_layers=list(changed),
     )
 
@@ -303,12 +347,23 @@ def know_published(
 
 
 def through_schools(
-    cells: pd.DataFrame, carried: Carry | None, internal: pd.Series
-) -> dict[str, int]:
-    """How many cells of the redrawn layers' previous geographies were protected, and
-    how many of them the previous edition withheld."""
+    cells: pd.DataFrame, carried: Carry | None, internal: pd.Series, redrawn: Redrawn
+) -> dict[str, Any]:
+    """How many cells of the redrawn layers' previous geographies were protected, how
+    many of them the previous edition withheld, and how many of those geographies hold
+    the same schools as one of today's (per layer)."""
     withheld = carried.withheld if carried is not None else internal & False
-    return {"cells": int(internal.sum()), "withheld_before": int((withheld & internal).sum())}
+    return {
+        "cells": int(internal.sum()),
+        "withheld_before": int((withheld & internal).sum()),
+        "same_schools": {
+            layer: {
+                "geographies": int(len(redrawn.layers[redrawn_name(layer)].frame)),
+                "same_schools_as_today": len(ids),
+            }
+            for layer, ids in redrawn.same.items()
+        },
+    }
 
 
 def summary(
@@ -316,7 +371,7 @@ def summary(
     carried: Carry,
     known: dict[str, int],
     primary: pd.Series,
-    redrawn: dict[str, int],
+    redrawn: dict[str, Any],
 ) -> dict[str, Any]:
     """The privacy report's section on the previous edition; ``redrawn`` says what
     :func:`through_schools` found."""
