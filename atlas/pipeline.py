@@ -27,7 +27,7 @@ from atlas.errors import Problem
 from atlas.indicators.reach import pre_k_reach
 from atlas.model import INDICATOR_INFO, SCHOOL_LAYER, ProtectedRelease, ReleaseMeta
 from atlas.protect import editions, protect
-from atlas.protect.complement import Parents, build_system, complement
+from atlas.protect.complement import Parents, build_system, complement, within_by_schools
 from atlas.protect.primary import Coding, primary_withheld
 from atlas.protect.ranks import ranks
 from atlas.protect.report import privacy_report, write_privacy_report
@@ -231,19 +231,20 @@ def _coding_words(config: Config) -> str:
 
 
 def _parents(config: Config, extract: Extract, internal: list[str]) -> Parents:
-    """Each nested layer's parent ids by geo_id (one Series, named by the parent layer);
-    schools' by the geography of every layer they lie in (a Series a layer), the
-    ``internal`` ones too."""
+    """Each nested layer's parent ids by geo_id (one Series, named by the parent layer),
+    and the geographies of other layers each lies within by its schools
+    (:func:`atlas.protect.complement.within_by_schools`); schools' by the geography of
+    every layer they lie in (a Series a layer); the ``internal`` layers too."""
     parents: dict[str, list[pd.Series]] = {}
     for name, geo in extract.layers.items():
         if geo.parent:
             series = geo.frame.set_index("geo_id")["parent_id"].dropna()
             parents[name] = [series.rename(geo.parent)]
+    names = [*(layer.name for layer in config.layers if layer.name in extract.layers), *internal]
+    for layer, within in within_by_schools(extract.schools, names, parents).items():
+        parents.setdefault(layer, []).extend(within)
     schools = extract.schools.set_index("school_id")
-    parents[SCHOOL_LAYER] = [
-        schools[name].dropna().astype(str).rename(name)
-        for name in [*(layer.name for layer in config.layers), *internal]
-    ]
+    parents[SCHOOL_LAYER] = [schools[name].dropna().astype(str).rename(name) for name in names]
     return parents
 
 

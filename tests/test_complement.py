@@ -20,7 +20,7 @@ from atlas.config import Indicators, Privacy
 from atlas.errors import ProtectionError
 from atlas.model import Rendered
 from atlas.protect import protect
-from atlas.protect.complement import build_system, complement
+from atlas.protect.complement import build_system, complement, within_by_schools
 from atlas.protect.primary import primary_withheld
 
 COUNTS = {"students"}
@@ -134,6 +134,54 @@ def test_a_community_district_against_the_school_district_it_overlaps_through_th
     # school d (30 < 35).
     assert {"a", "d"} <= set(cells.loc[withheld, "geo_id"])
     assert after.narrow == []
+
+
+def test_a_borough_that_is_the_sum_of_its_community_districts_by_their_schools():
+    # Community districts are not declared within boroughs, and no figure here is
+    # published by school. But the schools are public: s1 lies in CD 1 and borough B,
+    # s2 in CD 2 and B, s3 in CD 3 and borough C, s4 in CD 4 and C. So B = CD1 + CD2
+    # and C = CD3 + CD4, exactly.
+    schools = pd.DataFrame(
+        {
+            "school_id": ["s1", "s2", "s3", "s4"],
+            "community_district": ["1", "2", "3", "4"],
+            "borough": ["B", "B", "C", "C"],
+        }
+    )
+    within = within_by_schools(schools, ["community_district", "borough"], {})
+    assert {layer: [p.to_dict() for p in found] for layer, found in within.items()} == {
+        "community_district": [{"1": "B", "2": "B", "3": "C", "4": "C"}]
+    }
+    rows = _students("city", "city", {"all": 79})
+    for layer, geo, n in (
+        ("borough", "B", 34), ("borough", "C", 45),
+        ("community_district", "1", 4), ("community_district", "2", 30),
+        ("community_district", "3", 5), ("community_district", "4", 40),
+    ):  # fmt: skip
+        rows += _students(layer, geo, {"all": n})
+    cells = _cells(rows)
+    secret = primary_withheld(cells, count_indicators=COUNTS, min_count=10).to_numpy()
+    attacker = build_system(cells, count_indicators=COUNTS, parents=within)
+
+    # Knowing only that each layer adds up to the city (79 = 4 + 30 + 5 + 40), CDs 1
+    # and 3 (9 together) need one more complement there: CD 2 (30) is the cheapest.
+    # Then C - CD 4 = 45 - 40 gives CD 3 away.
+    blind = complement(
+        build_system(cells, count_indicators=COUNTS, parents={}), secret, min_count=10
+    )
+    assert set(cells.loc[blind, "geo_id"]) == {"1", "2", "3"}
+    found = attack_equations(attacker, blind, 10).narrow
+    assert [_named(attacker, n) for n in found] == [
+        ("community_district", "3", "all", "all", 5.0, 5.0)
+    ]
+
+    # Knowing the boroughs' sums, CD 1 needs CD 2 (30 < B's 34) and CD 3 needs CD 4
+    # (40 < C's 45). Then CD 1 is anything from 0 to 34, CD 3 from 0 to 45.
+    withheld = complement(
+        build_system(cells, count_indicators=COUNTS, parents=within), secret, min_count=10
+    )
+    assert set(cells.loc[withheld, "geo_id"]) == {"1", "2", "3", "4"}
+    assert attack_equations(attacker, withheld, 10).narrow == []
 
 
 def test_two_withheld_cells_that_add_up_to_fewer_than_ten_are_not_enough():

@@ -125,6 +125,42 @@ def build_system(cells: pd.DataFrame, *, count_indicators: set[str], parents: Pa
     return System(quantities, shown, eqs, n_cells=len(cells))
 
 
+def within_by_schools(
+    schools: pd.DataFrame, layers: Iterable[str], declared: Parents
+) -> dict[str, list[pd.Series]]:
+    """Geographies of one layer that lie, by their schools, within one of another layer.
+
+    A layer's figures are sums over the schools in each geography, and school locations
+    are public. So where every school of X (a community district, say) lies in Y (a
+    council district), a reader knows Y = X + the other geographies of X's layer within
+    Y + the rest of Y's schools, the rest at least zero; where X's layer covers Y
+    exactly, the rest is zero. Returned as parents (X's id -> Y's id, a Series named
+    after Y's layer, per X's layer), for every ordered pair of ``layers`` but those
+    ``declared`` already; a geography holding the same schools as another of a later
+    layer is mapped once. ``schools`` has a column per layer naming each school's
+    geography (empty where it lies in none)."""
+    layers = list(layers)
+    sets = {
+        layer: schools.dropna(subset=[layer]).groupby(layer)["school_id"].agg(frozenset)
+        for layer in layers
+    }
+    out: dict[str, list[pd.Series]] = {}
+    for a in layers:
+        known = {series.name for series in declared.get(a, [])}
+        for b in layers:
+            if b == a or b in known:
+                continue
+            inside = {
+                str(x): str(y)
+                for x, xs in sets[a].items()
+                for y, ys in sets[b].items()
+                if xs < ys or (xs == ys and a < b)
+            }
+            if inside:
+                out.setdefault(a, []).append(pd.Series(inside, name=b))
+    return out
+
+
 class System:
     """Quantities, the cells that show them and the equations that tie them.
 
