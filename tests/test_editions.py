@@ -450,6 +450,11 @@ def test_build_with_previous_keeps_its_withheld_cells_and_warns_of_redrawn_bound
     }
     district_cells = last[(last["layer"] == "school_district") & ~derived]
     assert redrawn["withheld_before"] == int((district_cells["flag"] == "withheld").sum())
+    page = " ".join((tmp_path / "reports" / "privacy.html").read_text().split())
+    assert (
+        "school_district: 3 of 3 previous geographies hold exactly the schools of one of "
+        "today's, and were matched with it."
+    ) in page
     now = _long(tmp_path / "build")
     assert district_1 in _withheld_keys(now)
     assert _withheld_keys(last[~derived]) <= _withheld_keys(now)

@@ -123,9 +123,14 @@ narrowed too far. Nothing was published.</p>
 to readers and were treated as published;
 {{ "{:,}".format(p.corrected_quantities) }} counts it published with another value (data
 corrected since) were not matched.</p>
-{% if p.changed_layers %}<p class="fail">Boundary files changed since then for
-{{ p.changed_layers|join(", ") }}: their ids may no longer name the same places, so
-their cells were neither carried over nor compared.</p>{% endif %}{% endif %}
+{% if p.changed_layers %}{% set r = p.redrawn_geography_cells %}<p>Boundary files changed
+since then for {{ p.changed_layers|join(", ") }}: their ids may no longer name the same
+places, so the previous geographies were related to today's through their schools.
+{% for layer, m in r.same_schools.items() %}{{ layer }}: {{ m.same_schools_as_today }} of
+{{ m.geographies }} previous geographies hold exactly the schools of one of today's, and
+were matched with it. {% endfor %}All of them were computed from today's records and
+protected with this edition ({{ "{:,}".format(r.cells) }} cells, never published;
+{{ "{:,}".format(r.withheld_before) }} withheld before, kept hidden).</p>{% endif %}{% endif %}
 <h2>Cells withheld, by reason</h2>
 <table><tr><th>Reason</th><th>Cells</th></tr>
 {% for r, n in report.withheld_by_reason.items() %}
