@@ -16,21 +16,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from atlas.audit import audit
-from atlas.audit.equations import attack_equations
 from atlas.compute import compute, school_years
 from atlas.config import Config, pack_parameters
 from atlas.errors import Problem
 from atlas.indicators.reach import pre_k_reach
-from atlas.model import INDICATOR_INFO, SCHOOL_LAYER, ProtectedRelease, ReleaseMeta
-from atlas.protect import editions, protect
-from atlas.protect.complement import Parents, build_system, complement, within_by_schools
-from atlas.protect.primary import Coding, primary_withheld
+from atlas.model import SCHOOL_LAYER, ProtectedRelease, ReleaseMeta
+from atlas.protect import editions
+from atlas.protect.complement import Parents, within_by_schools
 from atlas.protect.ranks import ranks
 from atlas.protect.report import privacy_report, write_privacy_report
+from atlas.protect.stage import protect_cells
 from atlas.publish import manifest, publish
 from atlas.render import render_release
 from atlas.render.downloads import render_downloads
@@ -98,61 +96,27 @@ def build_atlas(
     with stage("compute", "Computing indicators"):
         cells = compute(config, placed, redrawn.layers)
     with stage("protect", "Protecting every cell"):
-        counts = {i for i, info in INDICATOR_INFO.items() if info.kind == "count"}
-        places = {i for i, info in INDICATOR_INFO.items() if not info.student_count}
         carried = editions.carry(prior, cells, changed, redrawn.same) if prior else None
         if carried is not None and redrawn.layers:
             keep = editions.comparable(cells, carried, cells["layer"].isin(list(redrawn.layers)))
             cells, carried = cells[keep].reset_index(drop=True), carried.subset(keep)
         # Cells of the previous edition's redrawn geographies, protected, never published.
         internal = cells["layer"].isin(list(redrawn.layers))
-        primary = primary_withheld(
-            cells, count_indicators=counts, place_counts=places, min_count=config.privacy.min_count
-        )
-        students = ~cells["indicator"].isin(places)
-        system_cells = cells[students].reset_index(drop=True)
-        system = build_system(
-            system_cells,
-            count_indicators=counts - places,
-            parents=_parents(config, placed, list(redrawn.layers)),
-        )
-        fixed = primary if carried is None else primary | carried.withheld
-        known: dict[str, int] = {}
-        if carried is not None:
-            known = editions.know_published(
-                system, system_cells, carried.subset(students), counts - places
-            )
-        min_count = config.privacy.min_count
-
-        def attacker(withheld: np.ndarray) -> np.ndarray:
-            found = attack_equations(system, withheld, min_count).narrow
-            return np.array([n.quantity for n in found], dtype=np.int64)
-
-        withheld = pd.Series(
-            complement(system, fixed[students].to_numpy(), min_count=min_count, check=attacker),
-            index=cells.index[students],
-        ).reindex(cells.index, fill_value=False)
         through_schools = editions.through_schools(cells, carried, internal, redrawn)
-        cells, primary, withheld, fixed = (
-            x[~internal].reset_index(drop=True) for x in (cells, primary, withheld, fixed)
-        )
-        if carried is not None:
-            carried = carried.subset(~internal)
-        table = protect(
+        protection = protect_cells(
             cells,
-            count_indicators=counts,
-            place_counts=places,
-            min_count=config.privacy.min_count,
-            min_denominator=config.privacy.min_denominator,
+            parents=_parents(config, placed, list(redrawn.layers)),
+            privacy=config.privacy,
             precision=config.indicators.rate_precision,
-            complements=withheld | fixed,
-            coding=_coding(config),
+            carried=carried,
+            internal=internal,
         )
+        cells, carried = protection.cells, protection.carried
         table = pd.concat(
             [
-                table,
-                ranks(table, extract.layers[config.district_layer.name]),
-                pre_k_reach(table, precision=config.indicators.rate_precision),
+                protection.table,
+                ranks(protection.table, extract.layers[config.district_layer.name]),
+                pre_k_reach(protection.table, precision=config.indicators.rate_precision),
             ],
             ignore_index=True,
         )
@@ -185,18 +149,22 @@ def build_atlas(
         rendered.files |= render_downloads(release)
     with stage("audit", "Auditing every number shown, and what it reveals"):
         privacy = privacy_report(
-            cells, table, primary, withheld, carried=None if carried is None else carried.withheld
+            cells,
+            table,
+            protection.primary,
+            protection.withheld,
+            carried=None if carried is None else carried.withheld,
         )
         if prior and carried is not None:
             privacy["previous_edition"] = editions.summary(
-                prior, carried, known, primary, through_schools
+                prior, carried, protection.known, protection.primary, through_schools
             )
         try:
             audit(
                 rendered,
                 table,
                 config=config,
-                system=(system, system_cells),
+                system=(protection.system, protection.system_cells),
                 report=privacy,
             )
         finally:
@@ -209,13 +177,6 @@ def build_atlas(
     result.files = len(rendered.files)
     _write_report(result, extract)
     return result
-
-
-def _coding(config: Config) -> Coding | None:
-    privacy = config.privacy
-    if privacy.code_max_denominator <= 0:
-        return None
-    return Coding(privacy.code_below, privacy.code_above, privacy.code_max_denominator)
 
 
 def _coding_words(config: Config) -> str:

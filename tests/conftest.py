@@ -133,6 +133,31 @@ def write_project(root: Path, rows: list[dict], *, toml: str = TOML) -> Path:
     return root / "atlas.toml"
 
 
+def find_cell(
+    cells: pd.DataFrame,
+    indicator: str,
+    group: str = "all",
+    *,
+    layer: str = "city",
+    geo: str = "city",
+    band: str = "all",
+    year: str = "2014-15",
+) -> tuple[float, float]:
+    """The numerator and denominator of the one cell of ``cells`` (as computed, before
+    protection) of this indicator, group, place, grade band and year."""
+    match = cells[
+        (cells["indicator"] == indicator)
+        & (cells["group"] == group)
+        & (cells["layer"] == layer)
+        & (cells["geo_id"] == geo)
+        & (cells["grade_band"] == band)
+        & (cells["year"] == year)
+    ]
+    assert len(match) == 1, (indicator, group, layer, geo, band, year, len(match))
+    row = match.iloc[0]
+    return row["numerator"], row["denominator"]
+
+
 @pytest.fixture
 def tiny_rows() -> list[dict]:
     """A few students in 2014-15 with facts chosen so every figure is easy to count."""

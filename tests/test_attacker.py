@@ -17,13 +17,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from atlas.audit import audit
-from atlas.audit.equations import attack_equations
 from atlas.config import Indicators, Privacy
 from atlas.errors import ProtectionError
-from atlas.model import INDICATOR_INFO, Rendered
-from atlas.protect import protect
-from atlas.protect.complement import Parents, build_system, complement
-from atlas.protect.primary import Coding, primary_withheld
+from atlas.model import Rendered
+from atlas.protect.complement import Parents
+from atlas.protect.stage import protect_cells
 from atlas.render.long_csv import long_csv
 from tests.attacker import (
     BANDS,
@@ -41,47 +39,25 @@ from tests.attacker import (
 
 MIN_COUNT = 10
 YEAR = "2014-15"
-COUNTS = {i for i, info in INDICATOR_INFO.items() if info.kind == "count"}
-PLACES = {i for i, info in INDICATOR_INFO.items() if not info.student_count}
 
 
 def protection_stage(
     cells: pd.DataFrame, parents: Parents, *, complements: bool = True
 ) -> pd.DataFrame:
-    """The protect stage of atlas/pipeline.py's build_atlas, step by step (primary rule,
+    """The protect stage of atlas/pipeline.py's build_atlas (protect_cells: primary rule,
     the equations, complements with the audit's attacker as ``check``, flags), then the
     audit's own equation check, which a build must pass to publish."""
     config = _Config()
-    primary = primary_withheld(
-        cells, count_indicators=COUNTS, place_counts=PLACES, min_count=MIN_COUNT
-    )
-    students = ~cells["indicator"].isin(PLACES)
-    system_cells = cells[students].reset_index(drop=True)
-    system = build_system(system_cells, count_indicators=COUNTS - PLACES, parents=parents)
-
-    def attacker(withheld: np.ndarray) -> np.ndarray:
-        found = attack_equations(system, withheld, MIN_COUNT).narrow
-        return np.array([n.quantity for n in found], dtype=np.int64)
-
-    withheld = None
-    if complements:
-        withheld = pd.Series(
-            complement(system, primary[students].to_numpy(), min_count=MIN_COUNT, check=attacker),
-            index=cells.index[students],
-        )
-    table = protect(
+    done = protect_cells(
         cells,
-        count_indicators=COUNTS,
-        place_counts=PLACES,
-        min_count=MIN_COUNT,
-        min_denominator=30,
-        precision=1,
-        complements=withheld,
-        coding=Coding(),  # the defaults: under 5% / over 95% below 1,000 students
+        parents=parents,
+        privacy=config.privacy,
+        precision=config.indicators.rate_precision,
+        complements=complements,
     )
     if complements:
-        audit(Rendered(), table, config=config, system=(system, system_cells))  # type: ignore[arg-type]
-    return table
+        audit(Rendered(), done.table, config=config, system=(done.system, done.system_cells))  # type: ignore[arg-type]
+    return done.table
 
 
 class _Config:

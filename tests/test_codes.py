@@ -10,26 +10,13 @@ from atlas.compute import compute
 from atlas.config import load_config
 from atlas.errors import ConfigError, InputError
 from atlas.validate import validate
-from tests.conftest import TOML, spell, write_project
+from tests.conftest import TOML, find_cell, spell, write_project
 
 Y1, Y2 = "2013-14", "2014-15"
 
 
 def _config(tmp_path, rows, extra: str = ""):
     return load_config(write_project(tmp_path, rows, toml=TOML + extra))
-
-
-def _cell(cells, indicator, group="all", year=Y2, layer="city", geo="city"):
-    match = cells[
-        (cells["indicator"] == indicator)
-        & (cells["group"] == group)
-        & (cells["year"] == year)
-        & (cells["layer"] == layer)
-        & (cells["geo_id"] == geo)
-        & (cells["grade_band"] == "all")
-    ]
-    assert len(match) == 1
-    return match.iloc[0]["numerator"], match.iloc[0]["denominator"]
 
 
 def _errors(config) -> list[str]:
@@ -51,9 +38,9 @@ def test_race_codes_are_mapped_and_our_own_names_need_none(tmp_path):
     config = _config(tmp_path, rows, RACE_CODES)
     cells = compute(config, validate(config))
     # Three students report a race: one black (B), two hispanic (H and hispanic).
-    assert _cell(cells, "race_black") == (1, 3)
-    assert _cell(cells, "race_hispanic") == (2, 3)
-    assert _cell(cells, "race_white") == (0, 3)
+    assert find_cell(cells, "race_black") == (1, 3)
+    assert find_cell(cells, "race_hispanic") == (2, 3)
+    assert find_cell(cells, "race_white") == (0, 3)
 
 
 def test_an_unknown_race_code_names_rows_and_the_next_step(tmp_path):
@@ -83,11 +70,11 @@ def test_a_housing_code_that_changed_meaning_is_mapped_year_by_year(tmp_path):
     ]
     config = _config(tmp_path, rows, BY_YEAR)
     cells = compute(config, validate(config))
-    assert _cell(cells, "students", "shelter", Y1)[0] == 1
-    assert _cell(cells, "students", "doubled_up", Y1)[0] == 1
-    assert _cell(cells, "students", "housed", Y1)[0] == 1
-    assert _cell(cells, "students", "shelter", Y2)[0] == 1
-    assert _cell(cells, "students", "doubled_up", Y2)[0] == 1
+    assert find_cell(cells, "students", "shelter", year=Y1)[0] == 1
+    assert find_cell(cells, "students", "doubled_up", year=Y1)[0] == 1
+    assert find_cell(cells, "students", "housed", year=Y1)[0] == 1
+    assert find_cell(cells, "students", "shelter", year=Y2)[0] == 1
+    assert find_cell(cells, "students", "doubled_up", year=Y2)[0] == 1
 
 
 def test_a_code_known_only_in_another_year_is_an_error_naming_the_year(tmp_path):

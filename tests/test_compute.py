@@ -9,7 +9,7 @@ import pytest
 from atlas.compute import compute
 from atlas.config import load_config
 from atlas.validate import validate
-from tests.conftest import TOML, spell, write_project
+from tests.conftest import TOML, find_cell, spell, write_project
 
 
 def _cells(tmp_path, rows) -> pd.DataFrame:
@@ -17,63 +17,52 @@ def _cells(tmp_path, rows) -> pd.DataFrame:
     return compute(config, validate(config))
 
 
-def _cell(cells, layer, geo, group, indicator, band="all", year="2014-15"):
-    match = cells[
-        (cells["layer"] == layer)
-        & (cells["geo_id"] == geo)
-        & (cells["group"] == group)
-        & (cells["indicator"] == indicator)
-        & (cells["grade_band"] == band)
-        & (cells["year"] == year)
-    ]
-    assert len(match) == 1, (layer, geo, group, indicator, band, len(match))
-    row = match.iloc[0]
-    return row["numerator"], row["denominator"]
-
-
 def test_student_year_belongs_to_last_school_and_worst_status(tmp_path, tiny_rows):
     cells = _cells(tmp_path, tiny_rows)
     # B ended the year at S3 (district 2) in shelter: district 1 has only A.
-    assert _cell(cells, "school_district", "1", "all", "students")[0] == 1
-    assert _cell(cells, "school_district", "2", "all", "students")[0] == 2
-    assert _cell(cells, "school_district", "2", "shelter", "students")[0] == 1
-    assert _cell(cells, "school_district", "2", "doubled_up", "students")[0] == 1
-    assert _cell(cells, "school", "S3", "homeless", "students")[0] == 2
+    assert find_cell(cells, "students", layer="school_district", geo="1")[0] == 1
+    assert find_cell(cells, "students", layer="school_district", geo="2")[0] == 2
+    assert find_cell(cells, "students", "shelter", layer="school_district", geo="2")[0] == 1
+    assert find_cell(cells, "students", "doubled_up", layer="school_district", geo="2")[0] == 1
+    assert find_cell(cells, "students", "homeless", layer="school", geo="S3")[0] == 2
     # District 75 is the administering district of S4, though S4 sits in district 2.
-    assert _cell(cells, "school_district", "75", "all", "students")[0] == 1
-    assert _cell(cells, "school_district", "75", "housed_not_low_income", "students")[0] == 1
+    assert find_cell(cells, "students", layer="school_district", geo="75")[0] == 1
+    assert (
+        find_cell(cells, "students", "housed_not_low_income", layer="school_district", geo="75")[0]
+        == 1
+    )
 
 
 def test_city_and_borough_count_every_student(tmp_path, tiny_rows):
     cells = _cells(tmp_path, tiny_rows)
-    assert _cell(cells, "city", "city", "all", "students")[0] == 4
+    assert find_cell(cells, "students")[0] == 4
     # S4 (district 75) lies in Testboro's square, so the borough has all four students.
-    assert _cell(cells, "borough", "1", "all", "students")[0] == 4
-    assert _cell(cells, "city", "city", "homeless", "share_of_students") == (2, 4)
-    assert _cell(cells, "city", "city", "housed_low_income", "students")[0] == 1
+    assert find_cell(cells, "students", layer="borough", geo="1")[0] == 4
+    assert find_cell(cells, "share_of_students", "homeless") == (2, 4)
+    assert find_cell(cells, "students", "housed_low_income")[0] == 1
 
 
 def test_core_rates_by_hand(tmp_path, tiny_rows):
     cells = _cells(tmp_path, tiny_rows)
     # Transfers, K-12 (D is pre-K): B moved; A and C did not.
-    assert _cell(cells, "city", "city", "all", "midyear_transfer") == (1, 3)
-    assert _cell(cells, "city", "city", "shelter", "midyear_transfer") == (1, 1)
+    assert find_cell(cells, "midyear_transfer") == (1, 3)
+    assert find_cell(cells, "midyear_transfer", "shelter") == (1, 1)
     # Chronic absence (NYC): B 12 + 9 = 21 days; C 19 days plus 5 suspended is not.
-    assert _cell(cells, "city", "city", "all", "chronic_absence_nyc") == (1, 3)
-    assert _cell(cells, "city", "city", "doubled_up", "chronic_absence_nyc") == (0, 1)
+    assert find_cell(cells, "chronic_absence_nyc") == (1, 3)
+    assert find_cell(cells, "chronic_absence_nyc", "doubled_up") == (0, 1)
     # Only A (grade 3) was tested: ELA level 3 proficient, math level 2 not.
-    assert _cell(cells, "city", "city", "all", "ela_proficiency") == (1, 1)
-    assert _cell(cells, "city", "city", "all", "math_proficiency") == (0, 1)
-    assert _cell(cells, "city", "city", "all", "ela_proficiency", band="elementary") == (1, 1)
-    assert _cell(cells, "city", "city", "all", "ela_proficiency", band="middle") == (0, 0)
+    assert find_cell(cells, "ela_proficiency") == (1, 1)
+    assert find_cell(cells, "math_proficiency") == (0, 1)
+    assert find_cell(cells, "ela_proficiency", band="elementary") == (1, 1)
+    assert find_cell(cells, "ela_proficiency", band="middle") == (0, 0)
 
 
 def test_grade_bands(tmp_path, tiny_rows):
     cells = _cells(tmp_path, tiny_rows)
-    assert _cell(cells, "city", "city", "all", "students", band="pre_k")[0] == 1
-    assert _cell(cells, "city", "city", "all", "students", band="middle")[0] == 1
-    assert _cell(cells, "city", "city", "all", "students", band="high")[0] == 1
-    assert _cell(cells, "city", "city", "all", "chronic_absence_nyc", band="middle") == (1, 1)
+    assert find_cell(cells, "students", band="pre_k")[0] == 1
+    assert find_cell(cells, "students", band="middle")[0] == 1
+    assert find_cell(cells, "students", band="high")[0] == 1
+    assert find_cell(cells, "chronic_absence_nyc", band="middle") == (1, 1)
     # Proficiency has no high-school band.
     high = cells[(cells["indicator"] == "ela_proficiency") & (cells["grade_band"] == "high")]
     assert high.empty
@@ -95,21 +84,21 @@ def test_history_groups_need_four_prior_years(tmp_path):
         spell("H", "2014-15", "S3", "5"),
     ]
     cells = _cells(tmp_path, rows)
-    assert _cell(cells, "city", "city", "formerly_homeless", "students")[0] == 1
-    assert _cell(cells, "city", "city", "ever_homeless", "students")[0] == 2
-    assert _cell(cells, "city", "city", "always_housed", "students")[0] == 2
-    assert _cell(cells, "city", "city", "ever_homeless", "share_of_students") == (2, 4)
+    assert find_cell(cells, "students", "formerly_homeless")[0] == 1
+    assert find_cell(cells, "students", "ever_homeless")[0] == 2
+    assert find_cell(cells, "students", "always_housed")[0] == 2
+    assert find_cell(cells, "share_of_students", "ever_homeless") == (2, 4)
     # Undefined before 2014-15: no rows at all, rather than zeros.
     early = cells[(cells["group"] == "formerly_homeless") & (cells["year"] != "2014-15")]
     assert early.empty
-    assert _cell(cells, "city", "city", "homeless", "students", year="2011-12")[0] == 1
+    assert find_cell(cells, "students", "homeless", year="2011-12")[0] == 1
 
 
 def test_geography_without_students_is_a_true_zero(tmp_path, tiny_rows):
     rows = [r for r in tiny_rows if r["student_id"] == "A"]
     cells = _cells(tmp_path, rows)
-    assert _cell(cells, "school_district", "2", "all", "students")[0] == 0
-    assert _cell(cells, "school_district", "2", "all", "midyear_transfer") == (0, 0)
+    assert find_cell(cells, "students", layer="school_district", geo="2")[0] == 0
+    assert find_cell(cells, "midyear_transfer", layer="school_district", geo="2") == (0, 0)
 
 
 @pytest.mark.parametrize(
@@ -127,7 +116,7 @@ def test_status_priority_is_configurable(tmp_path, tiny_rows, priority, expected
     config = load_config(write_project(tmp_path, tiny_rows, toml=toml))
     cells = compute(config, validate(config))
     # B was doubled up, then in shelter: the first listed status wins.
-    assert _cell(cells, "school", "S3", expected, "students")[0] == (
+    assert find_cell(cells, "students", expected, layer="school", geo="S3")[0] == (
         2 if expected == "doubled_up" else 1
     )
 
@@ -161,8 +150,8 @@ def test_cohort_outcomes_by_housing_in_high_school(tmp_path):
 
     def both(layer, geo, group):
         return (
-            _cell(cells, layer, geo, group, "graduation_4yr"),
-            _cell(cells, layer, geo, group, "dropout_4yr"),
+            find_cell(cells, "graduation_4yr", group, layer=layer, geo=geo),
+            find_cell(cells, "dropout_4yr", group, layer=layer, geo=geo),
         )
 
     # City: P, Q, R (S's cohort has not reached its fourth year).

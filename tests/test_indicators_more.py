@@ -13,10 +13,11 @@ from atlas.compute import compute
 from atlas.config import load_config
 from atlas.errors import InputError
 from atlas.indicators.reach import pre_k_reach
-from atlas.model import INDICATOR_INFO, LONG_COLUMNS
+from atlas.model import LONG_COLUMNS
 from atlas.protect.complement import build_system
+from atlas.protect.stage import COUNTS, PLACES
 from atlas.validate import validate
-from tests.conftest import spell, write_project
+from tests.conftest import find_cell, spell, write_project
 
 FIVE = ["2010-11", "2011-12", "2012-13", "2013-14", "2014-15"]
 SIX = ["2009-10", *FIVE]
@@ -25,19 +26,6 @@ SIX = ["2009-10", *FIVE]
 def _cells(tmp_path, rows) -> pd.DataFrame:
     config = load_config(write_project(tmp_path, rows))
     return compute(config, validate(config, strict=True))
-
-
-def _cell(cells, group, indicator, year="2014-15", layer="city", geo="city", band="all"):
-    match = cells[
-        (cells["layer"] == layer)
-        & (cells["geo_id"] == geo)
-        & (cells["group"] == group)
-        & (cells["indicator"] == indicator)
-        & (cells["grade_band"] == band)
-        & (cells["year"] == year)
-    ]
-    assert len(match) == 1, (layer, geo, group, indicator, band, year, len(match))
-    return match.iloc[0]["numerator"], match.iloc[0]["denominator"]
 
 
 def _years(student, school, first_grade, statuses, years=FIVE, **extra):
@@ -83,23 +71,22 @@ def test_years_homeless_and_types_among_ever_homeless(tmp_path, history_rows):
     # 2014-15: E, G, J, K, M were homeless in 2010-11 .. 2014-15 (N's year is earlier).
     expected_years = {1: 3, 2: 0, 3: 1, 4: 0, 5: 1}  # E G M; J; K
     for n, count in expected_years.items():
-        assert _cell(cells, "ever_homeless", f"years_homeless_{n}") == (count, 5), n
+        assert find_cell(cells, f"years_homeless_{n}", "ever_homeless") == (count, 5), n
     expected_types = {1: 3, 2: 1, 3: 0, 4: 1}  # E G M; J; K
     for n, count in expected_types.items():
-        assert _cell(cells, "ever_homeless", f"homeless_types_{n}") == (count, 5), n
+        assert find_cell(cells, f"homeless_types_{n}", "ever_homeless") == (count, 5), n
     # Currently homeless: G (1 year), J (3), K (5); in shelter: J and K.
-    assert _cell(cells, "homeless", "years_homeless_1") == (1, 3)
-    assert _cell(cells, "homeless", "years_homeless_5") == (1, 3)
-    assert _cell(cells, "shelter", "years_homeless_3") == (1, 2)
-    assert _cell(cells, "doubled_up", "years_homeless_1") == (1, 1)
+    assert find_cell(cells, "years_homeless_1", "homeless") == (1, 3)
+    assert find_cell(cells, "years_homeless_5", "homeless") == (1, 3)
+    assert find_cell(cells, "years_homeless_3", "shelter") == (1, 2)
+    assert find_cell(cells, "years_homeless_1", "doubled_up") == (1, 1)
     # Formerly homeless: E and M, one year each.
-    assert _cell(cells, "formerly_homeless", "years_homeless_1") == (2, 2)
-    assert _cell(cells, "formerly_homeless", "homeless_types_1") == (2, 2)
+    assert find_cell(cells, "years_homeless_1", "formerly_homeless") == (2, 2)
+    assert find_cell(cells, "homeless_types_1", "formerly_homeless") == (2, 2)
     # By geography: K is the only one at S3 (district 2).
-    assert _cell(cells, "ever_homeless", "years_homeless_5", layer="school_district", geo="2") == (
-        1,
-        1,
-    )
+    assert find_cell(
+        cells, "years_homeless_5", "ever_homeless", layer="school_district", geo="2"
+    ) == (1, 1)
 
 
 def test_five_years_count_by_year_not_by_record(tmp_path, history_rows):
@@ -107,14 +94,14 @@ def test_five_years_count_by_year_not_by_record(tmp_path, history_rows):
     # 2013-14 looks back to 2009-10. J and M have no record in 2013-14, so no
     # student-year: N (1 year, 1 type), E (1, 1), K (4 years, 3 types).
     for n, count in {1: 2, 2: 0, 3: 0, 4: 1, 5: 0}.items():
-        got = _cell(cells, "ever_homeless", f"years_homeless_{n}", year="2013-14")
+        got = find_cell(cells, f"years_homeless_{n}", "ever_homeless", year="2013-14")
         assert got == (count, 3), n
     for n, count in {1: 2, 2: 0, 3: 1, 4: 0}.items():
-        got = _cell(cells, "ever_homeless", f"homeless_types_{n}", year="2013-14")
+        got = find_cell(cells, f"homeless_types_{n}", "ever_homeless", year="2013-14")
         assert got == (count, 3), n
     # N's five records up to 2014-15 reach back to 2009-10, five years before: by
     # year, N is not ever homeless in 2014-15 (see the test above: 5 students, not 6).
-    assert _cell(cells, "always_housed", "students")[0] == 2  # F and N
+    assert find_cell(cells, "students", "always_housed")[0] == 2  # F and N
 
 
 def test_years_homeless_has_no_rows_without_four_prior_years(tmp_path, history_rows):
@@ -151,18 +138,18 @@ def grade_rows(tiny_rows):
 def test_grade_distribution_within_each_band_by_housing(tmp_path, grade_rows):
     cells = _cells(tmp_path, grade_rows)
     # Elementary: A (3), K1 (K), K2 (K), K3 (1), K4 (2); homeless K1, K3, K4.
-    assert _cell(cells, "all", "grade_k", band="elementary") == (2, 5)
-    assert _cell(cells, "all", "grade_1", band="elementary") == (1, 5)
-    assert _cell(cells, "all", "grade_3", band="elementary") == (1, 5)
-    assert _cell(cells, "all", "grade_5", band="elementary") == (0, 5)
-    assert _cell(cells, "homeless", "grade_k", band="elementary") == (1, 3)
-    assert _cell(cells, "homeless", "grade_2", band="elementary") == (1, 3)
-    assert _cell(cells, "homeless", "grade_3", band="elementary") == (0, 3)
-    assert _cell(cells, "housed", "grade_k", band="elementary") == (1, 2)
-    assert _cell(cells, "homeless", "grade_7", band="middle") == (1, 1)
-    assert _cell(cells, "homeless", "grade_10", band="high") == (1, 1)
+    assert find_cell(cells, "grade_k", band="elementary") == (2, 5)
+    assert find_cell(cells, "grade_1", band="elementary") == (1, 5)
+    assert find_cell(cells, "grade_3", band="elementary") == (1, 5)
+    assert find_cell(cells, "grade_5", band="elementary") == (0, 5)
+    assert find_cell(cells, "grade_k", "homeless", band="elementary") == (1, 3)
+    assert find_cell(cells, "grade_2", "homeless", band="elementary") == (1, 3)
+    assert find_cell(cells, "grade_3", "homeless", band="elementary") == (0, 3)
+    assert find_cell(cells, "grade_k", "housed", band="elementary") == (1, 2)
+    assert find_cell(cells, "grade_7", "homeless", band="middle") == (1, 1)
+    assert find_cell(cells, "grade_10", "homeless", band="high") == (1, 1)
     # District 1 has A, K1, K2, K4 (K3's school S3 is in district 2).
-    assert _cell(cells, "all", "grade_k", layer="school_district", geo="1", band="elementary") == (
+    assert find_cell(cells, "grade_k", layer="school_district", geo="1", band="elementary") == (
         2,
         4,
     )
@@ -224,14 +211,14 @@ def kindergarten_rows():
 def test_late_iep_in_a_kindergarten_cohort(tmp_path, kindergarten_rows):
     cells = _cells(tmp_path, kindergarten_rows)
     # With an IEP: P1, P2, P3, P5, P7, P9; first IEP after kindergarten: P2, P5.
-    assert _cell(cells, "all", "late_iep") == (2, 6)
-    assert _cell(cells, "homeless", "late_iep") == (1, 1)
-    assert _cell(cells, "housed", "late_iep") == (1, 5)
-    assert _cell(cells, "housed_low_income", "late_iep") == (1, 4)
-    assert _cell(cells, "housed_not_low_income", "late_iep") == (0, 1)
+    assert find_cell(cells, "late_iep") == (2, 6)
+    assert find_cell(cells, "late_iep", "homeless") == (1, 1)
+    assert find_cell(cells, "late_iep", "housed") == (1, 5)
+    assert find_cell(cells, "late_iep", "housed_low_income") == (1, 4)
+    assert find_cell(cells, "late_iep", "housed_not_low_income") == (0, 1)
     # At the last school of the five years: P1 at S3 (district 2).
-    assert _cell(cells, "all", "late_iep", layer="school_district", geo="2") == (0, 1)
-    assert _cell(cells, "all", "late_iep", layer="school_district", geo="1") == (2, 5)
+    assert find_cell(cells, "late_iep", layer="school_district", geo="2") == (0, 1)
+    assert find_cell(cells, "late_iep", layer="school_district", geo="1") == (2, 5)
     late = cells[cells["indicator"] == "late_iep"]
     assert set(late["year"]) == {"2014-15"}
     assert set(late["grade_band"]) == {"all"}
@@ -264,7 +251,7 @@ def test_iep_grade_codes_are_mapped_like_grades(tmp_path, kindergarten_rows):
     path.write_text(path.read_text() + '\n[grades.codes]\nKG = "K"\n')
     config = load_config(path)
     cells = compute(config, validate(config, strict=True))
-    assert _cell(cells, "all", "late_iep") == (2, 6)
+    assert find_cell(cells, "late_iep") == (2, 6)
 
 
 def test_unknown_iep_grade_code_names_rows_and_next_step(tmp_path, kindergarten_rows):
@@ -371,10 +358,8 @@ def _pinned(cells, hidden_indicator, group, year="2014-15"):
     """Withhold every cell of ``hidden_indicator`` (all groups, geographies, years), as
     if all were small, and return the attacker's interval for its city numerator."""
     cells = cells.reset_index(drop=True)
-    counts = {i for i, info in INDICATOR_INFO.items() if info.kind == "count"}
-    places = {i for i, info in INDICATOR_INFO.items() if not info.student_count}
-    cells = cells[~cells["indicator"].isin(places)].reset_index(drop=True)
-    system = build_system(cells, count_indicators=counts - places, parents={})
+    cells = cells[~cells["indicator"].isin(PLACES)].reset_index(drop=True)
+    system = build_system(cells, count_indicators=COUNTS - PLACES, parents={})
     withheld = (cells["indicator"] == hidden_indicator).to_numpy()
     narrow = attack_equations(system, withheld, 10).narrow
     q = system.quantities

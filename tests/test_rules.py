@@ -18,13 +18,14 @@ import pytest
 from atlas.compute import compute
 from atlas.config import load_config, pack_parameters
 from atlas.errors import ConfigError, InputError
-from atlas.model import INDICATOR_INFO, LONG_COLUMNS
+from atlas.model import LONG_COLUMNS
 from atlas.protect.complement import build_system
 from atlas.protect.exhaustive import exhaustive_equations
+from atlas.protect.stage import COUNTS, PLACES
 from atlas.rules import PACK_NAMES, get_pack, packs
 from atlas.rules.marks import apply_packs
 from atlas.validate import validate
-from tests.conftest import TOML, spell, write_project
+from tests.conftest import TOML, find_cell, spell, write_project
 
 Y = "2014-15"
 
@@ -32,20 +33,6 @@ Y = "2014-15"
 def _cells(tmp_path, rows, toml: str = TOML) -> pd.DataFrame:
     config = load_config(write_project(tmp_path, rows, toml=toml))
     return compute(config, validate(config))
-
-
-def _city(cells, indicator, group="all", year=Y, layer="city", geo="city"):
-    match = cells[
-        (cells["layer"] == layer)
-        & (cells["geo_id"] == geo)
-        & (cells["group"] == group)
-        & (cells["indicator"] == indicator)
-        & (cells["grade_band"] == "all")
-        & (cells["year"] == year)
-    ]
-    assert len(match) == 1, (indicator, layer, geo, len(match))
-    row = match.iloc[0]
-    return int(row["numerator"]), int(row["denominator"])
 
 
 def _student(name, enrolled, absent, suspended=0, grade="3", school="S1", **extra):
@@ -137,7 +124,7 @@ def test_parameter_override_changes_the_result(tmp_path):
     # CRDC at 16 days instead of 15: the student missing 15 is no longer counted.
     rows = [_student("A", 180, 15), _student("B", 180, 16)]
     cells = _cells(tmp_path, rows, TOML + "\n[rules.crdc]\nthreshold_days = 16\n")
-    assert _city(cells, "chronic_absence_crdc") == (1, 2)
+    assert find_cell(cells, "chronic_absence_crdc") == (1, 2)
 
 
 # --- days: NYC, ten percent, CRDC, Pennsylvania -------------------------------------
@@ -164,14 +151,14 @@ def test_days_thresholds_by_hand(tmp_path):
         _student("F", 180, 15, suspended=5),
     ]
     cells = _cells(tmp_path, rows)
-    assert _city(cells, "chronic_absence_nyc") == (1, 6)  # B
-    assert _city(cells, "chronic_absence_crdc") == (4, 6)  # A, B, C, F
-    assert _city(cells, "chronic_absence_ten_percent") == (4, 6)  # A, B, E, F
-    assert _city(cells, "chronic_absence_pennsylvania") == (3, 6)  # A, B, F
-    assert _city(cells, "regular_attendance_pennsylvania") == (3, 6)  # C, D, E
+    assert find_cell(cells, "chronic_absence_nyc") == (1, 6)  # B
+    assert find_cell(cells, "chronic_absence_crdc") == (4, 6)  # A, B, C, F
+    assert find_cell(cells, "chronic_absence_ten_percent") == (4, 6)  # A, B, E, F
+    assert find_cell(cells, "chronic_absence_pennsylvania") == (3, 6)  # A, B, F
+    assert find_cell(cells, "regular_attendance_pennsylvania") == (3, 6)  # C, D, E
     # Pennsylvania reports schools (all six are at S1); the others are not on schools.
-    assert _city(cells, "chronic_absence_pennsylvania", layer="school", geo="S1") == (3, 6)
-    assert _city(cells, "regular_attendance_pennsylvania", layer="school", geo="S1") == (3, 6)
+    assert find_cell(cells, "chronic_absence_pennsylvania", layer="school", geo="S1") == (3, 6)
+    assert find_cell(cells, "regular_attendance_pennsylvania", layer="school", geo="S1") == (3, 6)
     on_schools = set(cells.loc[cells["layer"] == "school", "indicator"])
     assert "chronic_absence_crdc" not in on_schools
     assert "chronic_absence_nyc" not in on_schools
@@ -187,10 +174,10 @@ def test_pennsylvania_counts_students_enrolled_90_days(tmp_path):
         _student("I", 90, 9),
     ]
     cells = _cells(tmp_path, rows)
-    assert _city(cells, "chronic_absence_pennsylvania") == (1, 2)  # H of H, I
-    assert _city(cells, "regular_attendance_pennsylvania") == (1, 2)  # I
+    assert find_cell(cells, "chronic_absence_pennsylvania") == (1, 2)  # H of H, I
+    assert find_cell(cells, "regular_attendance_pennsylvania") == (1, 2)  # I
     # The other packs count G: 10% gives G (30 >= 8.9), H (10 >= 9), I (9 >= 9).
-    assert _city(cells, "chronic_absence_ten_percent") == (3, 3)
+    assert find_cell(cells, "chronic_absence_ten_percent") == (3, 3)
 
 
 def test_research_measures_and_tiers_at_20_percent(tmp_path):
@@ -213,20 +200,18 @@ def test_research_measures_and_tiers_at_20_percent(tmp_path):
         _student("P", 100, 6, suspended=4),
     ]
     cells = _cells(tmp_path, rows)
-    assert _city(cells, "severe_absence_research") == (1, 7)  # K
-    assert _city(cells, "tier_severe_research") == (2, 7)  # J, K
-    assert _city(cells, "tier_moderate_research") == (3, 7)  # N, O, P
-    assert _city(cells, "tier_at_risk_research") == (1, 7)  # L
-    assert _city(cells, "tier_satisfactory_research") == (1, 7)  # M
-    assert _city(cells, "good_attendance_research") == (2, 7)  # L, M
+    assert find_cell(cells, "severe_absence_research") == (1, 7)  # K
+    assert find_cell(cells, "tier_severe_research") == (2, 7)  # J, K
+    assert find_cell(cells, "tier_moderate_research") == (3, 7)  # N, O, P
+    assert find_cell(cells, "tier_at_risk_research") == (1, 7)  # L
+    assert find_cell(cells, "tier_satisfactory_research") == (1, 7)  # M
+    assert find_cell(cells, "good_attendance_research") == (2, 7)  # L, M
     # Hence the nestings of atlas.model.NESTED: a student severe for the research
     # measure is in the severe tier (not the other way: J), and a satisfactory one is a
     # good attender (not the other way: L). The numbers agree at every place, so the
     # protection stage's equations hold both.
-    counts = {i for i, info in INDICATOR_INFO.items() if info.kind == "count"}
-    places = {i for i, info in INDICATOR_INFO.items() if not info.student_count}
-    rates = cells[~cells["indicator"].isin(counts | places)]
-    system = build_system(rates, count_indicators=counts, parents={})
+    rates = cells[~cells["indicator"].isin(COUNTS | PLACES)]
+    system = build_system(rates, count_indicators=COUNTS, parents={})
     keys = exhaustive_equations(system.quantities)["key"].str.split("|").str[0]
     assert {
         "nested:severe_absence_research:tier_severe_research",
@@ -266,7 +251,7 @@ def test_ohio_hours_thresholds(tmp_path):
         _hours("U", 819.1, 50.0, 40.9),
     ]
     cells = _cells(tmp_path, rows)
-    assert _city(cells, "chronic_absence_ohio") == (2, 3)  # R, T of R, T, U
+    assert find_cell(cells, "chronic_absence_ohio") == (2, 3)  # R, T of R, T, U
     row = cells[
         (cells["indicator"] == "chronic_absence_ohio")
         & (cells["layer"] == "city")
@@ -291,13 +276,13 @@ def test_ohio_student_in_two_schools_counts_in_each_with_fte(tmp_path):
     cells = _cells(tmp_path, rows)
     d1 = ("school_district", "1")
     d2 = ("school_district", "2")
-    assert _city(cells, "chronic_absence_ohio", layer=d1[0], geo=d1[1]) == (1, 2)
-    assert _city(cells, "chronic_absence_ohio", layer=d2[0], geo=d2[1]) == (0, 1)
-    assert _city(cells, "chronic_absence_ohio") == (0, 2)
-    assert _city(cells, "chronic_absence_ohio", layer="borough", geo="1") == (0, 2)
+    assert find_cell(cells, "chronic_absence_ohio", layer=d1[0], geo=d1[1]) == (1, 2)
+    assert find_cell(cells, "chronic_absence_ohio", layer=d2[0], geo=d2[1]) == (0, 1)
+    assert find_cell(cells, "chronic_absence_ohio") == (0, 2)
+    assert find_cell(cells, "chronic_absence_ohio", layer="borough", geo="1") == (0, 2)
     # Ohio reports schools: Z counts at S1 (chronic) and at S3 (not), W at S1.
-    assert _city(cells, "chronic_absence_ohio", layer="school", geo="S1") == (1, 2)
-    assert _city(cells, "chronic_absence_ohio", layer="school", geo="S3") == (0, 1)
+    assert find_cell(cells, "chronic_absence_ohio", layer="school", geo="S1") == (1, 2)
+    assert find_cell(cells, "chronic_absence_ohio", layer="school", geo="S3") == (0, 1)
     ohio = cells[(cells["indicator"] == "chronic_absence_ohio") & (cells["group"] == "all")]
     d1_row = ohio[(ohio["layer"] == "school_district") & (ohio["geo_id"] == "1")].iloc[0]
     # District 1: (400/910) / (400/910 + 910/910) = 400 / 1310.
