@@ -196,12 +196,12 @@ def _prove_in_pieces(
 
     Holding the ``held`` unknowns splits the block into pieces linked by no free
     unknown. In the first ``ROUNDS`` rounds they stay at their true values, and each
-    piece's program pushes its short counts together. In the
-    ``LIFTS`` rounds after, they move: an interior-point program over the whole block
-    pushes every short count, and each piece is solved again, pushing its own, with the
-    held counts where that program put them (a new right-hand side). Every round's vector, all
-    pieces together, is checked against every equation and bound of the block before
-    any interval grows from it.
+    piece's program pushes its short counts together. In the ``LIFTS`` rounds after,
+    they move: an interior-point program over the whole block pushes every short count,
+    and each piece is solved again, pushing its own, with the held counts where that
+    program put them (a new right-hand side). Each round's vector, all pieces together,
+    is checked against every equation and bound of the block before any interval grows
+    from it.
     """
     n = a.shape[1]
     free = np.flatnonzero(~held)
