@@ -21,9 +21,7 @@ one that is not is left "by equation only", never declared narrow.
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 
 import highspy
 import numpy as np
@@ -60,8 +58,6 @@ ROUNDS = 12
 LIFTS = 4
 #: How far a vector may miss an equation or a bound and still count as a solution.
 TOLERANCE = 1e-6
-#: Large blocks proven at once, each in a worker process.
-WORKERS = 2
 
 
 #: Blocks with more unknowns than this are checked equation by equation only.
@@ -115,7 +111,6 @@ def attack_equations(
     row_bounds, row_order = _slices(row_label, n_blocks)
     # Rows and columns sorted by block, so that each block is one contiguous slice.
     sorted_matrix = matrix[row_order][:, order].tocsr()
-    jobs: list[_Job] = []  # large blocks, proven in pieces
     for b in range(n_blocks):
         block_cols = order[bounds[b] : bounds[b + 1]]
         if not is_target[block_cols].any():
@@ -127,7 +122,12 @@ def attack_equations(
                 result.narrow.append(Narrow(int(cols[c]), float("nan"), float("nan")))
             if pieces:
                 held = family[cols[block_cols]] == HELD_FAMILY
-                jobs.append((sub, value[block_cols], is_target[block_cols], held, min_count))
+                proven, solved = _prove_in_pieces(
+                    sub, value[block_cols], is_target[block_cols], held, min_count
+                )
+                result.programs += solved
+                result.proven_in_pieces += int(proven.sum())
+                result.unproven += int((is_target[block_cols] & ~proven).sum())
             else:
                 result.unproven += int(is_target[block_cols].sum())
             continue
@@ -139,10 +139,6 @@ def attack_equations(
             result.narrow.append(
                 Narrow(int(cols[c]), float(value[c] + low[i]), float(value[c] + high[i]))
             )
-    for job, (proven, solved) in zip(jobs, _prove_all(jobs), strict=True):
-        result.programs += solved
-        result.proven_in_pieces += int(proven.sum())
-        result.unproven += int((job[2] & ~proven).sum())
     return result
 
 
@@ -174,18 +170,6 @@ def _single_equations(matrix: sparse.csr_matrix, value: np.ndarray, min_count: i
     out = np.zeros(matrix.shape[1], dtype=bool)
     out[cols[bad[rows]]] = True
     return out
-
-
-#: A large block to prove in pieces: its equations, values, targets, held unknowns, min_count.
-_Job = tuple[sparse.csr_matrix, np.ndarray, np.ndarray, np.ndarray, int]
-
-
-def _prove_all(jobs: list[_Job]) -> list[tuple[np.ndarray, int]]:
-    """:func:`_prove_in_pieces` for each job, two blocks at a time in worker processes."""
-    if len(jobs) < 2:
-        return [_prove_in_pieces(*job) for job in jobs]
-    with ProcessPoolExecutor(WORKERS, mp_context=get_context("spawn")) as pool:
-        return list(pool.map(_prove_in_pieces, *zip(*jobs, strict=True)))
 
 
 def _prove_in_pieces(
