@@ -53,9 +53,9 @@ class EquationAttack:
 #: The quantity family that ties a large block together: holding it splits the block.
 HELD_FAMILY = "students"
 #: Rounds of programs per piece of a large block, the held counts at their true values.
-ROUNDS = 12
+ROUNDS = 6
 #: Rounds after those, in which the held counts move (lifted) where counts are still short.
-LIFTS = 4
+LIFTS = 6
 #: How far a vector may miss an equation or a bound and still count as a solution.
 TOLERANCE = 1e-6
 
@@ -224,7 +224,7 @@ def _prove_in_pieces(
         way = np.sign(high + low) * (1.0 if round_ % 2 == 0 else -1.0)
         sign = np.where(way != 0, way, draw.choice([-1.0, 1.0], size=n))
         x = np.zeros(n)
-        lifted = round_ >= ROUNDS
+        lifted = round_ >= ROUNDS and side.any()
         if lifted:
             whole = _Program(a, *_bounds(value, short, min_count), interior=True)
             lift = whole.solve(sign * short)
