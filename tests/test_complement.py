@@ -13,9 +13,10 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import sparse
 
 from atlas.audit import audit
-from atlas.audit.equations import attack_equations
+from atlas.audit.equations import _prove_in_pieces, attack_equations
 from atlas.config import Indicators, Privacy
 from atlas.errors import ProtectionError
 from atlas.model import Rendered
@@ -332,21 +333,48 @@ def test_a_large_block_is_proven_in_pieces_when_the_student_counts_can_stay():
     assert pieces.narrow == []
 
 
-def test_a_large_block_that_needs_its_student_counts_to_move_stays_unproven_not_narrow():
+def test_a_student_count_of_a_large_block_is_proven_by_moving_it_with_the_rates_no_side():
     # Students all 200 = homeless 8 + housed 192, both groups withheld; suspension
-    # homeless 3 of 8 and housed 20 of 192 withheld, all 23 of 200 published. A reader
-    # can move homeless students anywhere in 0..200, so nothing is narrow (the whole-block
-    # program agrees). Holding the student counts at 8 and 192 leaves homeless suspended
-    # within 0..8 and each rate count within 8 values: the pieces prove none of the 6
-    # withheld counts, which stay "by equation only", and none is declared narrow.
+    # homeless 3 of 8 and housed 20 of 192 withheld, all 23 of 200 published. Holding the
+    # student counts at 8 and 192 proves none of the 6 withheld counts: the student
+    # counts are held, and each rate count stays within 8 values (homeless suspended
+    # 0..8). A reader can move homeless students: 18 homeless (3 suspended, 15 not) and
+    # 182 housed (20 and 162) keep every published number, as do 0 homeless (housed 23
+    # and 177 of 200). So every count moves by at least 10, the whole-block program
+    # agrees, and the lifted rounds (students moved, the pieces solved again around
+    # them) prove all 6.
     cells = _suspension(
         {"all": 200, "homeless": 8, "housed": 192}, {"all": 23, "homeless": 3, "housed": 20}
     )
     withheld = (cells["group"] != "all").to_numpy()
     whole, pieces = _attack_large(cells, withheld)
     assert whole.narrow == [] and whole.targets == 6
-    assert (pieces.targets, pieces.proven_in_pieces, pieces.unproven) == (6, 0, 6)
+    assert (pieces.targets, pieces.proven_in_pieces, pieces.unproven) == (6, 6, 0)
     assert pieces.narrow == []
+
+
+def test_a_held_count_that_cannot_move_by_ten_without_breaking_an_equation_stays_unproven():
+    # Unknowns: students s = 12 (held), suspended y = 3, not suspended n = 9, and three
+    # rests at least zero: y + r1 = 4, n + r2 = 12, n - r3 = 8 (so y is 0..4, n 8..12).
+    # s = y + n is then 8..16: moving it by 10 either way breaks one of the equations,
+    # so none of s, y, n has an interval 10 wide and none is proven.
+    a = sparse.csr_matrix(
+        np.array(
+            [
+                # s    y    n   r1   r2   r3
+                [1.0, -1, -1, 0, 0, 0],
+                [0, 1, 0, 1, 0, 0],
+                [0, 0, 1, 0, 1, 0],
+                [0, 0, 1, 0, 0, -1],
+            ]
+        )
+    )
+    value = np.array([12.0, 3, 9, 1, 3, 1])
+    targets = np.array([True, True, True, False, False, False])
+    held = np.array([True, False, False, False, False, False])
+    proven, programs = _prove_in_pieces(a, value, targets, held, 10)
+    assert not proven.any()
+    assert programs > 0
 
 
 def test_a_stricter_rule_published_beside_a_looser_one_bounds_its_withheld_counts():

@@ -52,8 +52,12 @@ class EquationAttack:
 
 #: The quantity family that ties a large block together: holding it splits the block.
 HELD_FAMILY = "students"
-#: Programs per piece of a large block.
-ROUNDS = 12
+#: Rounds of programs per piece of a large block, the held counts at their true values.
+ROUNDS = 6
+#: Rounds after those, in which the held counts move (lifted) where counts are still short.
+LIFTS = 6
+#: How far a vector may miss an equation or a bound and still count as a solution.
+TOLERANCE = 1e-6
 
 
 #: Blocks with more unknowns than this are checked equation by equation only.
@@ -116,14 +120,16 @@ def attack_equations(
         if len(block_cols) > max_block:
             for c in block_cols[is_target[block_cols] & pinned[block_cols]]:
                 result.narrow.append(Narrow(int(cols[c]), float("nan"), float("nan")))
-            targets = is_target[block_cols]
             if pieces:
                 held = family[cols[block_cols]] == HELD_FAMILY
-                proven, solved = _prove_in_pieces(sub, value[block_cols], targets, held, min_count)
+                proven, solved = _prove_in_pieces(
+                    sub, value[block_cols], is_target[block_cols], held, min_count
+                )
                 result.programs += solved
                 result.proven_in_pieces += int(proven.sum())
-                targets = targets & ~proven
-            result.unproven += int(targets.sum())
+                result.unproven += int((is_target[block_cols] & ~proven).sum())
+            else:
+                result.unproven += int(is_target[block_cols].sum())
             continue
         result.blocks += 1
         low, high, programs = _intervals(sub, value[block_cols], is_target[block_cols], min_count)
@@ -169,31 +175,153 @@ def _single_equations(matrix: sparse.csr_matrix, value: np.ndarray, min_count: i
 def _prove_in_pieces(
     a: sparse.csr_matrix, value: np.ndarray, targets: np.ndarray, held: np.ndarray, min_count: int
 ) -> tuple[np.ndarray, int]:
-    """Which ``targets`` have an interval at least ``min_count`` wide with the ``held``
-    unknowns at their true values, and the programs solved to find out.
+    """Which ``targets`` have an interval at least ``min_count`` wide, found in pieces,
+    and the programs solved to find out.
 
-    Holding them splits the block into pieces linked by no free unknown; each piece's
-    programs push its short counts together, in rounds, without a program per count.
+    Holding the ``held`` unknowns splits the block into pieces linked by no free
+    unknown. In the first ``ROUNDS`` rounds they stay at their true values, and each
+    piece's program pushes its short counts together. In the ``LIFTS`` rounds after,
+    they move: an interior-point program over the whole block pushes every short count,
+    and each piece is solved again, pushing its own, with the held counts where that
+    program put them (a new right-hand side). Each round's vector, all pieces together,
+    is checked against every equation and bound of the block before any interval grows
+    from it.
     """
+    n = a.shape[1]
     free = np.flatnonzero(~held)
-    sub = a.tocsc()[:, free]
-    sub = sub[np.unique(sub.indices)].tocsr()  # the equations that hold a free unknown
-    n_pieces, col_label, row_label = _components(sub)
-    col_slices, col_order = _slices(col_label, n_pieces)
-    row_slices, row_order = _slices(row_label, n_pieces)
-    sub = sub[row_order][:, col_order].tocsr()
-    proven = np.zeros(len(value), dtype=bool)
-    programs = 0
-    for piece in np.unique(col_label[targets[free]]):
-        start, stop = col_slices[piece], col_slices[piece + 1]
-        cols = free[col_order[start:stop]]
-        if len(cols) == 1:  # alone in its equations: they give it away
-            continue
-        rows = sub[row_slices[piece] : row_slices[piece + 1]][:, start:stop]
-        low, high, solved = _intervals(rows, value[cols], targets[cols], min_count, rounds=ROUNDS)
-        programs += solved
-        proven[cols] = targets[cols] & (high - low >= min_count - 1e-6)
-    return proven, programs
+    by_col = a.tocsc()
+    with_free = np.flatnonzero(np.diff(by_col[:, free].tocsr().indptr) > 0)
+    n_pieces, col_label, row_label = _components(by_col[with_free][:, free])
+    size = np.bincount(col_label, minlength=n_pieces)
+    # Free unknowns alone in their piece are set by the held ones: they go with them.
+    piece_of = np.full(n, -1)
+    piece_of[free] = np.where(size[col_label] > 1, col_label, -1)
+    row_piece = np.full(a.shape[0], -1)
+    row_piece[with_free] = np.where(size[row_label] > 1, row_label, -1)
+    side = piece_of < 0
+    col_slices, col_order = _slices(piece_of + 1, n_pieces + 1)
+    row_slices, row_order = _slices(row_piece + 1, n_pieces + 1)
+    pieces = []
+    for p in np.flatnonzero(size > 1):
+        cols = col_order[col_slices[p + 1] : col_slices[p + 2]]
+        rows = a[row_order[row_slices[p + 1] : row_slices[p + 2]]]
+        pieces.append((cols, rows[:, cols], rows[:, side]))
+    programs: dict[int, _Program] = {}
+    low = np.zeros(n)
+    high = np.zeros(n)
+    solved = 0
+    draw = np.random.default_rng(0)
+    for round_ in range(ROUNDS + LIFTS):
+        short = targets & (high - low < min_count - 1e-9)
+        if not short.any():
+            break
+        # Counts that add up to something published move against each other, so
+        # pushing them all one way moves none. Once moved, their intervals mirror each
+        # other: each is pushed the way it has moved less so far (even rounds) or more
+        # (odd rounds), which moves them apart, and is not stopped for good by a count
+        # already at zero. Counts not moved yet are pushed a way drawn at random
+        # (seeded: the same release, the same programs). Down costs +1.
+        way = np.sign(high + low) * (1.0 if round_ % 2 == 0 else -1.0)
+        sign = np.where(way != 0, way, draw.choice([-1.0, 1.0], size=n))
+        x = np.zeros(n)
+        lifted = round_ >= ROUNDS and side.any()
+        if lifted:
+            whole = _Program(a, *_bounds(value, short, min_count), interior=True)
+            lift = whole.solve(sign * short)
+            solved += 1
+            if lift is None:
+                continue
+            x[side] = lift[side]
+        for i, (cols, rows, coupling) in enumerate(pieces):
+            rhs = -(coupling @ x[side])
+            if not short[cols].any() and not (lifted and np.abs(rhs).max() > 0):
+                continue
+            if i not in programs:
+                programs[i] = _Program(rows, *_bounds(value[cols], short[cols], min_count))
+            program = programs[i]
+            shift = float(np.abs(rhs).max())
+            found = program.solve(
+                sign[cols] * short[cols], _bounds(value[cols], short[cols], min_count, shift), rhs
+            )
+            solved += 1
+            if found is None and lifted:  # the caps of the pushed counts may be too tight
+                uncapped = _bounds(value[cols], np.zeros(len(cols), dtype=bool), min_count)
+                found = program.solve(np.zeros(len(cols)), uncapped, rhs)
+                solved += 1
+            if found is None:
+                break
+            x[cols] = found
+        else:
+            if _solves(a, value, x):
+                np.minimum(low, x, out=low)
+                np.maximum(high, x, out=high)
+    return targets & (high - low >= min_count - 1e-6), solved
+
+
+def _bounds(
+    value: np.ndarray, pushed: np.ndarray, min_count: int, shift: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds on the changes: every count at least zero; a pushed count's change capped
+    at ``min_count`` (plus ``shift``, the most a right-hand side moved) each way, so that
+    the program is bounded and spreads its push."""
+    cap = min_count + shift
+    lower = np.where(pushed, np.maximum(-value, -cap), -value).astype(float)
+    upper = np.where(pushed, cap, highspy.kHighsInf)
+    return lower, upper
+
+
+def _solves(a: sparse.csr_matrix, value: np.ndarray, x: np.ndarray) -> bool:
+    """Whether the changes ``x`` keep every equation of ``a`` and every count >= 0."""
+    return bool(np.abs(a @ x).max(initial=0.0) <= TOLERANCE and (value + x).min() >= -TOLERANCE)
+
+
+class _Program:
+    """A linear program over changes x with ``a @ x = rhs`` (zero at first) and bounds,
+    solved by HiGHS again and again with new costs, bounds or right-hand side (the
+    simplex starts from its last basis)."""
+
+    def __init__(
+        self, a: sparse.spmatrix, lower: np.ndarray, upper: np.ndarray, *, interior: bool = False
+    ) -> None:
+        self.n, self.m = a.shape[1], a.shape[0]
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        if interior:  # large: an interior point, not a vertex, is all a lift needs
+            self.highs.setOptionValue("solver", "ipm")
+            self.highs.setOptionValue("run_crossover", "off")
+        lp = highspy.HighsLp()
+        csc = sparse.csc_matrix(a)
+        lp.num_col_, lp.num_row_ = self.n, self.m
+        lp.col_cost_ = np.zeros(self.n)
+        lp.col_lower_, lp.col_upper_ = lower, upper
+        lp.row_lower_ = np.zeros(self.m)
+        lp.row_upper_ = np.zeros(self.m)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = csc.indptr
+        lp.a_matrix_.index_ = csc.indices
+        lp.a_matrix_.value_ = csc.data.astype(float)
+        self.highs.passModel(lp)
+        self.cols = np.arange(self.n, dtype=np.int32)
+        self.status = highspy.HighsModelStatus.kNotset
+
+    def solve(
+        self,
+        cost: np.ndarray,
+        bounds: tuple[np.ndarray, np.ndarray] | None = None,
+        rhs: np.ndarray | None = None,
+    ) -> np.ndarray | None:
+        """The solution minimizing ``cost``, or None if there is none."""
+        if bounds is not None:
+            self.highs.changeColsBounds(self.n, self.cols, *bounds)
+        if rhs is not None:
+            rows = np.arange(self.m, dtype=np.int32)
+            self.highs.changeRowsBounds(self.m, rows, rhs, rhs)  # type: ignore[attr-defined]
+        self.highs.changeColsCost(self.n, self.cols, cost)
+        self.highs.run()
+        self.status = self.highs.getModelStatus()
+        if self.status != highspy.HighsModelStatus.kOptimal:
+            return None
+        return np.asarray(self.highs.getSolution().col_value)
 
 
 def _intervals(
@@ -201,13 +329,8 @@ def _intervals(
     value: np.ndarray,
     targets: np.ndarray,
     min_count: int,
-    *,
-    rounds: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    """Each unknown's change interval found around its true value (0 = the truth).
-
-    With ``rounds``, only that many programs run, each pushing every short count one
-    way: an interval found may then be narrower than the truth allows."""
+    """Each unknown's change interval around its true value (0 = the truth)."""
     n = a.shape[1]
     low = np.zeros(n)
     high = np.zeros(n)
@@ -215,52 +338,25 @@ def _intervals(
         return -value, np.full(n, np.inf), 0
     if n == 1:  # one unknown in an equation: the equation gives it away
         return low, high, 0
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    lp = highspy.HighsLp()
-    csc = a.tocsc()
-    lp.num_col_, lp.num_row_ = n, a.shape[0]
-    lp.col_cost_ = np.zeros(n)
     # Moves of a withheld count are capped at min_count each way: a wider interval is
     # not needed, and the capped programs are bounded and quick.
     lower = np.where(targets, np.maximum(-value, -min_count), -value).astype(float)
     upper = np.where(targets, float(min_count), highspy.kHighsInf)
-    lp.col_lower_, lp.col_upper_ = lower, upper
-    lp.row_lower_ = np.zeros(a.shape[0])
-    lp.row_upper_ = np.zeros(a.shape[0])
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = csc.indptr
-    lp.a_matrix_.index_ = csc.indices
-    lp.a_matrix_.value_ = csc.data.astype(float)
-    h.passModel(lp)
-    idx = np.arange(n, dtype=np.int32)
+    program = _Program(a, lower, upper)
     programs = 0
 
     def solve(cost: np.ndarray) -> None:
         nonlocal programs
-        h.changeColsCost(n, idx, cost)
-        h.run()
+        x = program.solve(cost)
         programs += 1
-        status = h.getModelStatus()
-        if status != highspy.HighsModelStatus.kOptimal:
-            raise RuntimeError(f"the attacker's program ended as {status}")
-        x = np.asarray(h.getSolution().col_value)
+        if x is None:
+            raise RuntimeError(f"the attacker's program ended as {program.status}")
         np.minimum(low, x, out=low)
         np.maximum(high, x, out=high)
 
     def still_short(target: np.ndarray) -> np.ndarray:
         return target & (high - low < min_count - 1e-9)
 
-    if rounds is not None:
-        # Counts that add up to something published move against each other, so pushing
-        # them all one way moves none; each round pushes each short count a way drawn at
-        # random (seeded: the same release, the same programs).
-        draw = np.random.default_rng(0)
-        for _ in range(rounds):
-            if not (short := still_short(targets)).any():
-                break
-            solve(short * draw.choice([-1.0, 1.0], size=n))
-        return low, high, programs
     # Rounds of one program up and one down, each pushing together every withheld count
     # whose interval is still short and can still grow that way, while the rounds open
     # some; most intervals open here. Then one count at a time, each way.
