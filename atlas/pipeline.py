@@ -102,7 +102,7 @@ def build_atlas(
             cells, carried = cells[keep].reset_index(drop=True), carried.subset(keep)
         # Cells of the previous edition's redrawn geographies, protected, never published.
         internal = cells["layer"].isin(list(redrawn.layers))
-        through_schools = editions.through_schools(cells, carried, internal, redrawn)
+        through_schools = editions.through_schools(carried, internal, redrawn)
         protection = protect_cells(
             cells,
             parents=_parents(config, placed, list(redrawn.layers)),

@@ -17,9 +17,11 @@ PATH the previous release folder with ``data/atlas_long.csv`` and ``manifest.jso
 * a layer whose boundary file changed (the manifests' ``boundaries.<layer>.sha256``
   differ) has ids that no longer name the same places, and the build says so. Its
   cells are not matched by id. The previous edition's geographies are related to this
-  edition through the schools in each instead: their boundaries are read back from the
-  previous release (``data/gis/<layer>.gpkg``), today's schools are placed in them, and
-  the indicators are computed for them as for any layer, under an internal name
+  edition through the schools in each instead. Their boundaries are read back from
+  the previous release (``data/gis/<layer>.gpkg``) and today's schools placed in them.
+  One that holds exactly the schools of one of today's is the same place, whatever its
+  id, and its cells are matched with that one's. Every one of them, matched or not, is
+  also computed for every indicator as for any layer, under an internal name
   (:func:`redrawn_name`) that is never published. Those cells join the protection stage
   as cells of this edition that nobody may see: the ones the previous edition withheld
   stay hidden (complements protect them against today's schools and districts), and
@@ -346,9 +348,7 @@ def know_published(
     return {"known": int(system.known.sum()), "corrected": int(len(corrected))}
 
 
-def through_schools(
-    cells: pd.DataFrame, carried: Carry | None, internal: pd.Series, redrawn: Redrawn
-) -> dict[str, Any]:
+def through_schools(carried: Carry | None, internal: pd.Series, redrawn: Redrawn) -> dict[str, Any]:
     """How many cells of the redrawn layers' previous geographies were protected, how
     many of them the previous edition withheld, and how many of those geographies hold
     the same schools as one of today's (per layer)."""
