@@ -28,7 +28,7 @@ from atlas.protect import editions
 from atlas.protect.complement import Parents, within_by_schools
 from atlas.protect.ranks import ranks
 from atlas.protect.report import privacy_report, write_privacy_report
-from atlas.protect.stage import protect_cells
+from atlas.protect.stage import coding, protect_cells
 from atlas.publish import manifest, publish
 from atlas.render import render_release
 from atlas.render.downloads import render_downloads
@@ -181,7 +181,7 @@ def build_atlas(
 
 def _coding_words(config: Config) -> str:
     privacy = config.privacy
-    if privacy.code_max_denominator <= 0:
+    if coding(privacy) is None:
         return ""
     return (
         f"In groups of fewer than {privacy.code_max_denominator:,} students, a rate under "

@@ -340,8 +340,7 @@ def _intervals(
         return low, high, 0
     # Moves of a withheld count are capped at min_count each way: a wider interval is
     # not needed, and the capped programs are bounded and quick.
-    lower = np.where(targets, np.maximum(-value, -min_count), -value).astype(float)
-    upper = np.where(targets, float(min_count), highspy.kHighsInf)
+    lower, upper = _bounds(value, targets, min_count)
     program = _Program(a, lower, upper)
     programs = 0
 

@@ -125,6 +125,12 @@ def build_system(cells: pd.DataFrame, *, count_indicators: set[str], parents: Pa
     return System(quantities, shown, eqs, n_cells=len(cells))
 
 
+def school_sets(schools: pd.DataFrame, layer: str) -> pd.Series:
+    """Each geography of ``layer`` (``schools`` has a column naming each school's) and
+    the set of its schools' ids; a geography with no school is not listed."""
+    return schools.dropna(subset=[layer]).groupby(layer)["school_id"].agg(frozenset)
+
+
 def within_by_schools(
     schools: pd.DataFrame, layers: Iterable[str], declared: Parents
 ) -> dict[str, list[pd.Series]]:
@@ -140,10 +146,7 @@ def within_by_schools(
     layer is mapped once. ``schools`` has a column per layer naming each school's
     geography (empty where it lies in none)."""
     layers = list(layers)
-    sets = {
-        layer: schools.dropna(subset=[layer]).groupby(layer)["school_id"].agg(frozenset)
-        for layer in layers
-    }
+    sets = {layer: school_sets(schools, layer) for layer in layers}
     out: dict[str, list[pd.Series]] = {}
     for a in layers:
         known = {series.name for series in declared.get(a, [])}

@@ -47,7 +47,7 @@ from atlas.errors import InputError, Problem
 from atlas.join import locate
 from atlas.load import row_list
 from atlas.model import FLAGS, Geography
-from atlas.protect.complement import System, _shown_quantities
+from atlas.protect.complement import System, _shown_quantities, school_sets
 from atlas.publish import sha256
 from atlas.render.gis import geopackage_path
 
@@ -266,12 +266,8 @@ def redrawn_layers(
 
 def _same_schools(schools: pd.DataFrame, layer: str) -> dict[str, str]:
     """Previous id -> today's id of ``layer``'s geographies with the same schools."""
-
-    def school_sets(column: str) -> pd.Series:
-        return schools.dropna(subset=[column]).groupby(column)["school_id"].agg(frozenset)
-
-    today = {found: geo for geo, found in school_sets(layer).items()}
-    before = school_sets(redrawn_name(layer))
+    today = {found: geo for geo, found in school_sets(schools, layer).items()}
+    before = school_sets(schools, redrawn_name(layer))
     return {str(old): str(today[found]) for old, found in before.items() if found in today}
 
 
