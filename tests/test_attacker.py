@@ -610,3 +610,33 @@ def test_students_minus_chronic_absence_s_denominator_counts_those_without_a_day
         ("city", "city", "chronic_absence_nyc", "all", "outside rate population", 3, 3)
     ]
     assert _pinned(protection_stage(cells, {}), ONE_SCHOOL, cells) == []
+
+
+def test_the_city_minus_every_community_district_counts_the_schools_in_none():
+    # Schools A (community district CD1), B (CD2) and C, in no community district.
+    # Homeless students, all grades: A 20, B 23, C 4; published: the city 47, CD1 20,
+    # CD2 23, each 10 or more. The city minus CD1 (27) or minus CD2 (24) is large, but
+    # the city minus both is school C: 47 - 20 - 23 = 4.
+    schools = {"A": {"community": "CD1"}, "B": {"community": "CD2"}, "C": {}}
+    homeless = {("city", "city"): 47, ("community", "CD1"): 20, ("community", "CD2"): 23}
+    cells = pd.DataFrame(
+        [
+            r
+            for (layer, geo), n in homeless.items()
+            for r in _rows(layer, geo, "students", {"homeless": n})
+        ]
+    )
+    parents = build_parents(schools, {})
+    primary_only = protection_stage(cells, parents, complements=False)
+    assert _pinned(primary_only, schools, cells) == [
+        (
+            "city",
+            "city",
+            "students",
+            "homeless",
+            "difference (numerator): city city minus community CD1 + community CD2",
+            4,
+            4,
+        )
+    ]
+    assert _pinned(protection_stage(cells, parents), schools, cells) == []
