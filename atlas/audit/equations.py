@@ -4,7 +4,9 @@ The suppressor (:mod:`atlas.protect.complement`) checks one equation at a time; 
 reader can combine them all. This audit takes every equation a reader knows (the same
 system of quantities, :func:`atlas.protect.complement.build_system`), fixes what the
 release publishes, and for every withheld count solves its minimum and maximum by
-linear programming (HiGHS) over everything else, with every count at least zero.
+linear programming (HiGHS) over everything else, with every count at least zero. The
+unpublished rest of an equation (the students of a difference area, or outside a rate's
+population) is a count too: one of 1 to ``min_count - 1`` is checked like a withheld one.
 
 The unknowns split into independent blocks (connected by no equation), each solved
 on its own. Within a block, each solution found also widens the intervals of the
@@ -89,8 +91,12 @@ def attack_equations(
     unknown[system.n :] = True
     shown_by_cell = np.zeros(n_all, dtype=bool)
     shown_by_cell[system.cell_q] = True
+    # An equation's rest of 1 to min_count - 1 (a difference area, the students outside
+    # a rate's population) is a count of students that no cell shows: it is protected
+    # as if one did. A rest of min_count or more may be worked out, as a cell published.
+    small_rest = (np.arange(n_all) >= system.n) & (system.value < min_count)
     # A withheld true zero counts no student: there is no one to protect in it.
-    target = unknown & shown_by_cell & (system.value > 0)
+    target = unknown & (shown_by_cell | small_rest) & (system.value > 0)
     # Equations restricted to the unknowns.
     keep = unknown[system.q]
     eq, q, coef = system.eq[keep], system.q[keep], system.coef[keep]
