@@ -236,7 +236,7 @@ class System:
     def widen(self, narrow: np.ndarray) -> None:
         """Hide, for each quantity in ``narrow`` (one that equations taken together pin
         too closely), the cheapest published member of an equation it is in."""
-        n_eq = int(self.eq.max()) + 1
+        n_eq = int(self.eq.max(initial=-1)) + 1
         chosen = np.zeros(n_eq, dtype=bool)
         chosen[self.eq[np.isin(self.q, narrow)]] = True
         self.hide(self._cheapest(chosen, np.full(n_eq, float(self.min_count))))
@@ -244,7 +244,7 @@ class System:
     def round(self) -> bool:
         """Withhold one complement in every exposing equation; False when none exposes."""
         h = self.hidden[self.q] & ~self.known[self.q]
-        n_eq = int(self.eq.max()) + 1
+        n_eq = int(self.eq.max(initial=-1)) + 1
         count = np.bincount(self.eq, weights=h, minlength=n_eq)
         guarded = np.bincount(self.eq, weights=h & self.protected()[self.q], minlength=n_eq)
         pos = np.bincount(self.eq, weights=h & (self.coef > 0), minlength=n_eq)
@@ -353,7 +353,10 @@ def _equations(
     partitions = exhaustive_equations(q)
     if len(partitions):
         blocks.append(_finish(partitions, "exhaustive"))
-    eqs = pd.concat([b for b in blocks if len(b)], ignore_index=True)
+    blocks = [b for b in blocks if len(b)]
+    if not blocks:  # nothing published adds up to anything else
+        return pd.DataFrame({"eq": [], "q": [], "coef": [], "rest": []}, dtype=np.int64)
+    eqs = pd.concat(blocks, ignore_index=True)
     eqs["eq"] = eqs.groupby(["block", "key"], sort=True).ngroup()
     return eqs[["eq", "q", "coef", "rest"]]
 
