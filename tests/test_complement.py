@@ -476,8 +476,11 @@ def test_the_audit_names_a_difference_at_risk_by_its_published_figures():
     table = protect(cells, count_indicators=COUNTS, min_count=10, min_denominator=30, precision=1)
     config = SimpleNamespace(privacy=Privacy(min_count=10), indicators=Indicators(rate_precision=1))
     system = build_system(cells, count_indicators=COUNTS, parents={})
+    report: dict = {}
     with pytest.raises(ProtectionError) as caught:
-        audit(Rendered(), table, config=config, system=(system, cells))
+        audit(Rendered(), table, config=config, system=(system, cells), report=report)
+    # One target: the gap of 3 (nothing is withheld).
+    assert (report["audit"]["targets"], report["audit"]["differences"]) == (1, 1)
     assert str(caught.value) == (
         "protection could not be proven; nothing was published:\n"
         "  - students no cell shows, 2014-15: students (students) for all, all grades, "

@@ -75,6 +75,7 @@ def audit(
                 "passed": not exposed and not failures,
                 "min_count": config.privacy.min_count,
                 "targets": result.targets,
+                "differences": result.differences,
                 "by_equation_only": result.unproven,
                 "proven_in_pieces": result.proven_in_pieces,
                 "programs": result.programs,

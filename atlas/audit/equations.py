@@ -46,10 +46,11 @@ class Narrow:
 class EquationAttack:
     narrow: list[Narrow]
     blocks: int  # blocks solved by linear programming
-    targets: int  # withheld quantities
+    targets: int  # withheld quantities, and rests of 1 to min_count - 1
     programs: int  # linear programs solved
     unproven: int = 0  # withheld quantities in blocks too large to solve, by equation only
     proven_in_pieces: int = 0  # of those in large blocks, proven with student counts held
+    differences: int = 0  # of the targets, rests (differences no cell shows)
 
 
 #: The quantity family that ties a large block together: holding it splits the block.
@@ -112,6 +113,7 @@ def attack_equations(
     family = np.full(n_all, "", dtype=object)
     family[: len(system.quantities)] = system.quantities["family"].to_numpy()
     result = EquationAttack([], 0, int(is_target.sum()), 0)
+    result.differences = int((target & small_rest).sum())
     pinned = _single_equations(matrix, value, min_count)
     bounds, order = _slices(col_label, n_blocks)
     row_bounds, row_order = _slices(row_label, n_blocks)
