@@ -105,13 +105,10 @@ def _describe(system: System, narrow: Narrow) -> str:
         )
     else:
         what = _difference(system, narrow.quantity)
-    return (
-        f"{what}: "
-        + (
-            f"recoverable from published numbers to between {narrow.low:g} and {narrow.high:g}"
-            if narrow.low == narrow.low
-            else "one published equation narrows it to fewer than the threshold"
-        )
+    return f"{what}: " + (
+        f"recoverable from published numbers to between {narrow.low:g} and {narrow.high:g}"
+        if narrow.low == narrow.low
+        else "one published equation narrows it to fewer than the threshold"
     )
 
 
@@ -127,8 +124,9 @@ def _difference(system: System, rest: int) -> str:
     ]
     # The rest's coefficient is the opposite of the sign of the members' sum.
     big = -np.sign(system.coef[(system.eq == eq) & (system.q == rest)][0])
-    plus = [n for n, c in zip(names, members["coef"]) if c * big > 0]
-    minus = [n for n, c in zip(names, members["coef"]) if c * big < 0]
+    side = members["coef"].to_numpy() * big
+    plus = [n for n, c in zip(names, side, strict=True) if c > 0]
+    minus = [n for n, c in zip(names, side, strict=True) if c < 0]
     return (
         f"students no cell shows, {members['year'].iloc[0]}: "
         f"{' + '.join(plus)} minus {' + '.join(minus)}"
