@@ -469,6 +469,37 @@ def test_a_rate_population_a_little_under_the_students_gives_away_the_students_o
     assert after.narrow == []
 
 
+def test_gaps_can_be_left_to_the_reader_but_not_areas():
+    # [privacy] protect_gaps = false: the 3 students outside absent_40_days's population
+    # may be worked out, so nothing is withheld; a difference between geographies (the
+    # community district within a council district) is protected all the same.
+    rows = _students("city", "city", {"all": 120})
+    rows += [("absent_40_days", "city", "city", "all", "all", 30, 117)]
+    cells = _cells(rows)
+    system = build_system(cells, count_indicators=COUNTS, parents={})
+    nothing = np.zeros(len(cells), dtype=bool)
+    assert attack_equations(system, nothing, 10, gaps=False).narrow == []
+    assert not complement(system, nothing, min_count=10, gaps=False).any()
+
+    schools = pd.DataFrame(
+        {"school_id": ["a", "b"], "community_district": ["C1", None], "council": ["K1", "K1"]}
+    )
+    within = within_by_schools(schools, ["community_district", "council"], {})
+    rows = _students("council", "K1", {"all": 45}) + _students(
+        "community_district", "C1", {"all": 40}
+    )
+    cells = _cells(rows)
+    system = build_system(cells, count_indicators=COUNTS, parents=within)
+    nothing = np.zeros(len(cells), dtype=bool)
+    assert [
+        _named(system, n) for n in attack_equations(system, nothing, 10, gaps=False).narrow
+    ] == [("difference", None, None, None, 5.0, 5.0)]
+    # C1 (40) is cheaper than K1 (45); nothing else is published to recover it from.
+    withheld = complement(system, nothing, min_count=10, gaps=False)
+    assert cells.loc[withheld, "geo_id"].tolist() == ["C1"]
+    assert attack_equations(system, withheld, 10, gaps=False).narrow == []
+
+
 def test_the_audit_names_a_difference_at_risk_by_its_published_figures():
     rows = _students("city", "city", {"all": 120})
     rows += [("absent_40_days", "city", "city", "all", "all", 30, 117)]

@@ -68,6 +68,7 @@ def audit(
             withheld,
             config.privacy.min_count,
             pieces=config.privacy.prove_large_blocks,
+            gaps=config.privacy.protect_gaps,
         )
         exposed = [_describe(equations, n) for n in result.narrow]
         if report is not None:

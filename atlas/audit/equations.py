@@ -74,6 +74,7 @@ def attack_equations(
     max_block: int = MAX_BLOCK,
     *,
     pieces: bool = False,
+    gaps: bool = True,
 ) -> EquationAttack:
     """Solve every withheld quantity's interval; ``withheld`` flags the cells.
 
@@ -96,6 +97,8 @@ def attack_equations(
     # a rate's population) is a count of students that no cell shows: it is protected
     # as if one did. A rest of min_count or more may be worked out, as a cell published.
     small_rest = (np.arange(n_all) >= system.n) & (system.value < min_count)
+    if not gaps:
+        small_rest[system.n :] &= system.rest_area
     # A withheld true zero counts no student: there is no one to protect in it.
     target = unknown & (shown_by_cell | small_rest) & (system.value > 0)
     # Equations restricted to the unknowns.

@@ -73,6 +73,7 @@ def complement(
     max_rounds: int = 200,
     check: Callable[[np.ndarray], np.ndarray] | None = None,
     max_checks: int = 30,
+    gaps: bool = True,
 ) -> np.ndarray:
     """Which cells to withhold (by position in the cells ``system`` was built from):
     the primary ones (``secret``) and their complements.
@@ -84,6 +85,7 @@ def complement(
     """
     secret = np.asarray(secret, dtype=bool)
     system.min_count = min_count
+    system.gaps = gaps
     shown = system.shown
     start = shown.loc[shown["secret"].to_numpy() & secret[shown["cell"]], "q"].to_numpy()
     # A quantity a reader knows already (``System.known``) is not hidden by withholding
@@ -176,6 +178,7 @@ class System:
     """
 
     min_count = 10
+    gaps = True  # whether rests that are not areas are protected (``Privacy.protect_gaps``)
 
     def __init__(
         self, quantities: pd.DataFrame, shown: pd.DataFrame, eqs: pd.DataFrame, n_cells: int
@@ -185,6 +188,9 @@ class System:
         self.n = len(quantities)
         # An equation's unpublished rest is a quantity of its own, hidden for good.
         rest = eqs.loc[eqs["rest"].notna()].drop_duplicates("eq")
+        #: Per rest: a difference between geographies (an area), not a gap between a
+        #: rate's population and the students, or between nested rules.
+        self.rest_area = rest["block"].str.startswith("layer:").to_numpy()
         rest_q = self.n + np.arange(len(rest))
         self.value = np.concatenate(
             [quantities["value"].to_numpy(float), rest["rest"].abs().to_numpy(float)]
@@ -211,7 +217,7 @@ class System:
         out = np.zeros(len(self.value), dtype=bool)
         out[: self.n] = True
         rest = self.value[self.n :]
-        out[self.n :] = (rest >= 1) & (rest < self.min_count)
+        out[self.n :] = (rest >= 1) & (rest < self.min_count) & (self.rest_area | self.gaps)
         return out
 
     def withheld_cells(self) -> np.ndarray:
@@ -355,10 +361,10 @@ def _equations(
         blocks.append(_finish(partitions, "exhaustive"))
     blocks = [b for b in blocks if len(b)]
     if not blocks:  # nothing published adds up to anything else
-        return pd.DataFrame({"eq": [], "q": [], "coef": [], "rest": []}, dtype=np.int64)
+        return pd.DataFrame({"eq": [], "q": [], "coef": [], "rest": [], "block": []})
     eqs = pd.concat(blocks, ignore_index=True)
     eqs["eq"] = eqs.groupby(["block", "key"], sort=True).ngroup()
-    return eqs[["eq", "q", "coef", "rest"]]
+    return eqs[["eq", "q", "coef", "rest", "block"]]
 
 
 def _finish(rows: pd.DataFrame, block: str) -> pd.DataFrame:
