@@ -156,6 +156,12 @@ class Privacy:
     code_max_denominator: int = _f(
         1000, doc="... in a group of fewer students than this (0: never code)"
     )
+    protect_gaps: bool = _f(
+        True,
+        doc="also protect the students outside a rate's population (students minus its "
+        "denominator), or counted by one rule and not a stricter one, where those are 1 to "
+        "min_count-1 (differences between geographies are always protected)",
+    )
     prove_large_blocks: bool = _f(
         False,
         doc="the audit also proves, in pieces, the withheld counts of blocks too large for "

@@ -63,6 +63,8 @@ def _run(cells, parents=None):
 
 
 def _named(system, narrow):
+    if narrow.quantity >= system.n:  # an equation's rest: a difference no cell shows
+        return ("difference", None, None, None, narrow.low, narrow.high)
     q = system.quantities.iloc[narrow.quantity]
     return (q["layer"], q["geo_id"], q["group"], q["grade_band"], narrow.low, narrow.high)
 
@@ -411,3 +413,109 @@ def test_a_stricter_rule_published_beside_a_looser_one_bounds_its_withheld_count
     assert attack_equations(system, withheld, 10).narrow == []
     # Hiding more than the two cells is what closes it.
     assert withheld.sum() > secret.sum()
+
+
+def test_a_community_district_within_a_council_district_gives_away_the_schools_between():
+    # Homeless students by school (not published by school): a 20 and b 20 in community
+    # district C1 and council district K1; c 5 in C2 and K1; d 55 in C2 and K2. So
+    # C1 = 40, C2 = 60, K1 = 45, K2 = 55, the city 100; every figure is 10 or more and
+    # the primary rule withholds nothing. But the schools are public: C1's lie within
+    # K1 and K2's within C2, so K1 - C1 = 5 and C2 - K2 = 5, school c, twice.
+    schools = pd.DataFrame(
+        {
+            "school_id": ["a", "b", "c", "d"],
+            "community_district": ["C1", "C1", "C2", "C2"],
+            "council_district": ["K1", "K1", "K1", "K2"],
+        }
+    )
+    within = within_by_schools(schools, ["community_district", "council_district"], {})
+    rows = _students("city", "city", {"all": 100})
+    for layer, geo, n in (
+        ("community_district", "C1", 40), ("community_district", "C2", 60),
+        ("council_district", "K1", 45), ("council_district", "K2", 55),
+    ):  # fmt: skip
+        rows += _students(layer, geo, {"all": n})
+    cells = _cells(rows)
+    secret, withheld, before, after, system = _run(cells, within)
+    assert not secret.any()
+    # Both differences are pinned to 5 (they are rests, past the cells' quantities).
+    assert [_named(system, n) for n in before.narrow] == [
+        ("difference", None, None, None, 5.0, 5.0)
+    ] * 2
+    # K1 - C1: C1 (40) is cheaper than K1 (45); C2 - K2: K2 (55) than C2 (60). Then the
+    # city = C1 + C2 gives C1 back unless C2 goes, and the city = K1 + K2 gives K2 back
+    # unless K1 goes (both cheaper than the city). With all four withheld, the
+    # difference is anything from 0 to 100.
+    assert set(cells.loc[withheld, "geo_id"]) == {"C1", "C2", "K1", "K2"}
+    assert after.narrow == []
+
+
+def test_a_rate_population_a_little_under_the_students_gives_away_the_students_outside():
+    # 120 students; 117 of them in absent_40_days's population (K-12 with a day
+    # enrolled), 30 of those absent 40 days. Published together, 120 - 117 = 3 students
+    # with no day enrolled.
+    rows = _students("city", "city", {"all": 120})
+    rows += [("absent_40_days", "city", "city", "all", "all", 30, 117)]
+    cells = _cells(rows)
+    secret, withheld, before, after, system = _run(cells)
+    assert not secret.any()
+    assert [_named(system, n) for n in before.narrow] == [
+        ("difference", None, None, None, 3.0, 3.0)
+    ]
+    # Hiding one member of 120 - yes - no = 3 needs one of at least 7 students: the
+    # numerator (30) is cheaper than the rest (87) and the students (120). The cell
+    # shows both its sides, so the rate is withheld and the students stay.
+    assert cells.loc[withheld, "indicator"].tolist() == ["absent_40_days"]
+    assert after.narrow == []
+
+
+def test_gaps_can_be_left_to_the_reader_but_not_areas():
+    # [privacy] protect_gaps = false: the 3 students outside absent_40_days's population
+    # may be worked out, so nothing is withheld; a difference between geographies (the
+    # community district within a council district) is protected all the same.
+    rows = _students("city", "city", {"all": 120})
+    rows += [("absent_40_days", "city", "city", "all", "all", 30, 117)]
+    cells = _cells(rows)
+    system = build_system(cells, count_indicators=COUNTS, parents={})
+    nothing = np.zeros(len(cells), dtype=bool)
+    assert attack_equations(system, nothing, 10, gaps=False).narrow == []
+    assert not complement(system, nothing, min_count=10, gaps=False).any()
+
+    schools = pd.DataFrame(
+        {"school_id": ["a", "b"], "community_district": ["C1", None], "council": ["K1", "K1"]}
+    )
+    within = within_by_schools(schools, ["community_district", "council"], {})
+    rows = _students("council", "K1", {"all": 45}) + _students(
+        "community_district", "C1", {"all": 40}
+    )
+    cells = _cells(rows)
+    system = build_system(cells, count_indicators=COUNTS, parents=within)
+    nothing = np.zeros(len(cells), dtype=bool)
+    assert [
+        _named(system, n) for n in attack_equations(system, nothing, 10, gaps=False).narrow
+    ] == [("difference", None, None, None, 5.0, 5.0)]
+    # C1 (40) is cheaper than K1 (45); nothing else is published to recover it from.
+    withheld = complement(system, nothing, min_count=10, gaps=False)
+    assert cells.loc[withheld, "geo_id"].tolist() == ["C1"]
+    assert attack_equations(system, withheld, 10, gaps=False).narrow == []
+
+
+def test_the_audit_names_a_difference_at_risk_by_its_published_figures():
+    rows = _students("city", "city", {"all": 120})
+    rows += [("absent_40_days", "city", "city", "all", "all", 30, 117)]
+    cells = _cells(rows).assign(geo_name="City")
+    table = protect(cells, count_indicators=COUNTS, min_count=10, min_denominator=30, precision=1)
+    config = SimpleNamespace(privacy=Privacy(min_count=10), indicators=Indicators(rate_precision=1))
+    system = build_system(cells, count_indicators=COUNTS, parents={})
+    report: dict = {}
+    with pytest.raises(ProtectionError) as caught:
+        audit(Rendered(), table, config=config, system=(system, cells), report=report)
+    # One target: the gap of 3 (nothing is withheld).
+    assert (report["audit"]["targets"], report["audit"]["differences"]) == (1, 1)
+    assert str(caught.value) == (
+        "protection could not be proven; nothing was published:\n"
+        "  - students no cell shows, 2014-15: students (students) for all, all grades, "
+        "city city minus absent_40_days (numerator) for all, all grades, city city + "
+        "absent_40_days (denominator minus numerator) for all, all grades, city city: "
+        "recoverable from published numbers to between 3 and 3"
+    )

@@ -164,6 +164,7 @@ def test_workbook_reads_back_with_numbers_notes_and_citation(files):
     assert "Chronic absence rule" in notes and "nyc: Students absent 20 or more days" in notes
     assert "Counts of 1 to 9 students are withheld" in notes
     assert "fewer than 30 students are omitted" in notes
+    assert "the schools of one area outside another" in notes
     cite = {
         row[0]: row[1]
         for row in book["How to cite"].iter_rows(values_only=True)

@@ -21,6 +21,7 @@ import html
 import time
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from atlas.audit.downloads import check_downloads
@@ -67,6 +68,7 @@ def audit(
             withheld,
             config.privacy.min_count,
             pieces=config.privacy.prove_large_blocks,
+            gaps=config.privacy.protect_gaps,
         )
         exposed = [_describe(equations, n) for n in result.narrow]
         if report is not None:
@@ -74,6 +76,7 @@ def audit(
                 "passed": not exposed and not failures,
                 "min_count": config.privacy.min_count,
                 "targets": result.targets,
+                "differences": result.differences,
                 "by_equation_only": result.unproven,
                 "proven_in_pieces": result.proven_in_pieces,
                 "programs": result.programs,
@@ -90,18 +93,44 @@ def audit(
         )
 
 
+_MEASURE = {"n": "students", "yes": "numerator", "no": "denominator minus numerator"}
+
+
 def _describe(system: System, narrow: Narrow) -> str:
     """Which withheld count is at risk, and the interval it can be narrowed to."""
-    q = system.quantities.iloc[narrow.quantity]
-    what = {"n": "students", "yes": "numerator", "no": "denominator minus numerator"}
-    return (
-        f"withheld {q['family']} ({what.get(q['measure'], q['measure'])}) for "
-        f"{q['group']}, {q['grade_band']} grades, {q['layer']} {q['geo_id']}, {q['year']}: "
-        + (
-            f"recoverable from published numbers to between {narrow.low:g} and {narrow.high:g}"
-            if narrow.low == narrow.low
-            else "one published equation narrows it to fewer than the threshold"
+    if narrow.quantity < system.n:
+        q = system.quantities.iloc[narrow.quantity]
+        what = (
+            f"withheld {q['family']} ({_MEASURE.get(q['measure'], q['measure'])}) for "
+            f"{q['group']}, {q['grade_band']} grades, {q['layer']} {q['geo_id']}, {q['year']}"
         )
+    else:
+        what = _difference(system, narrow.quantity)
+    return f"{what}: " + (
+        f"recoverable from published numbers to between {narrow.low:g} and {narrow.high:g}"
+        if narrow.low == narrow.low
+        else "one published equation narrows it to fewer than the threshold"
+    )
+
+
+def _difference(system: System, rest: int) -> str:
+    """An equation's rest, named as the difference of the published figures it is."""
+    eq = system.eq[system.q == rest][0]
+    terms = (system.eq == eq) & (system.q < system.n)
+    members = system.quantities.iloc[system.q[terms]].assign(coef=system.coef[terms])
+    names = [
+        f"{m['family']} ({_MEASURE.get(m['measure'], m['measure'])}) for {m['group']}, "
+        f"{m['grade_band']} grades, {m['layer']} {m['geo_id']}"
+        for _, m in members.iterrows()
+    ]
+    # The rest's coefficient is the opposite of the sign of the members' sum.
+    big = -np.sign(system.coef[(system.eq == eq) & (system.q == rest)][0])
+    side = members["coef"].to_numpy() * big
+    plus = [n for n, c in zip(names, side, strict=True) if c > 0]
+    minus = [n for n, c in zip(names, side, strict=True) if c < 0]
+    return (
+        f"students no cell shows, {members['year'].iloc[0]}: "
+        f"{' + '.join(plus)} minus {' + '.join(minus)}"
     )
 
 

@@ -4,7 +4,9 @@ The suppressor (:mod:`atlas.protect.complement`) checks one equation at a time; 
 reader can combine them all. This audit takes every equation a reader knows (the same
 system of quantities, :func:`atlas.protect.complement.build_system`), fixes what the
 release publishes, and for every withheld count solves its minimum and maximum by
-linear programming (HiGHS) over everything else, with every count at least zero.
+linear programming (HiGHS) over everything else, with every count at least zero. The
+unpublished rest of an equation (the students of a difference area, or outside a rate's
+population) is a count too: one of 1 to ``min_count - 1`` is checked like a withheld one.
 
 The unknowns split into independent blocks (connected by no equation), each solved
 on its own. Within a block, each solution found also widens the intervals of the
@@ -44,10 +46,11 @@ class Narrow:
 class EquationAttack:
     narrow: list[Narrow]
     blocks: int  # blocks solved by linear programming
-    targets: int  # withheld quantities
+    targets: int  # withheld quantities, and rests of 1 to min_count - 1
     programs: int  # linear programs solved
     unproven: int = 0  # withheld quantities in blocks too large to solve, by equation only
     proven_in_pieces: int = 0  # of those in large blocks, proven with student counts held
+    differences: int = 0  # of the targets, rests (differences no cell shows)
 
 
 #: The quantity family that ties a large block together: holding it splits the block.
@@ -71,6 +74,7 @@ def attack_equations(
     max_block: int = MAX_BLOCK,
     *,
     pieces: bool = False,
+    gaps: bool = True,
 ) -> EquationAttack:
     """Solve every withheld quantity's interval; ``withheld`` flags the cells.
 
@@ -89,8 +93,14 @@ def attack_equations(
     unknown[system.n :] = True
     shown_by_cell = np.zeros(n_all, dtype=bool)
     shown_by_cell[system.cell_q] = True
+    # An equation's rest of 1 to min_count - 1 (a difference area, the students outside
+    # a rate's population) is a count of students that no cell shows: it is protected
+    # as if one did. A rest of min_count or more may be worked out, as a cell published.
+    small_rest = (np.arange(n_all) >= system.n) & (system.value < min_count)
+    if not gaps:
+        small_rest[system.n :] &= system.rest_area
     # A withheld true zero counts no student: there is no one to protect in it.
-    target = unknown & shown_by_cell & (system.value > 0)
+    target = unknown & (shown_by_cell | small_rest) & (system.value > 0)
     # Equations restricted to the unknowns.
     keep = unknown[system.q]
     eq, q, coef = system.eq[keep], system.q[keep], system.coef[keep]
@@ -106,6 +116,7 @@ def attack_equations(
     family = np.full(n_all, "", dtype=object)
     family[: len(system.quantities)] = system.quantities["family"].to_numpy()
     result = EquationAttack([], 0, int(is_target.sum()), 0)
+    result.differences = int((target & small_rest).sum())
     pinned = _single_equations(matrix, value, min_count)
     bounds, order = _slices(col_label, n_blocks)
     row_bounds, row_order = _slices(row_label, n_blocks)

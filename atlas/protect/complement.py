@@ -21,7 +21,10 @@ exactly and that a reader knows:
 
 Where a published total is not exactly the sum of its published parts (students at a
 school outside every council district, say), the difference is an unpublished
-quantity of the equation, hidden for good.
+quantity of the equation, hidden for good. Such a rest is itself a count of students
+(those at the schools of a council district outside the community district within it,
+or those outside a rate's population), so one of 1 to ``min_count - 1`` is protected
+like a cell: no equation may give it away.
 
 An equation exposes its hidden members when only one is hidden (subtraction recovers
 it) or when the hidden ones all sit on one side and add up to fewer than
@@ -70,6 +73,7 @@ def complement(
     max_rounds: int = 200,
     check: Callable[[np.ndarray], np.ndarray] | None = None,
     max_checks: int = 30,
+    gaps: bool = True,
 ) -> np.ndarray:
     """Which cells to withhold (by position in the cells ``system`` was built from):
     the primary ones (``secret``) and their complements.
@@ -81,6 +85,7 @@ def complement(
     """
     secret = np.asarray(secret, dtype=bool)
     system.min_count = min_count
+    system.gaps = gaps
     shown = system.shown
     start = shown.loc[shown["secret"].to_numpy() & secret[shown["cell"]], "q"].to_numpy()
     # A quantity a reader knows already (``System.known``) is not hidden by withholding
@@ -173,6 +178,7 @@ class System:
     """
 
     min_count = 10
+    gaps = True  # whether rests that are not areas are protected (``Privacy.protect_gaps``)
 
     def __init__(
         self, quantities: pd.DataFrame, shown: pd.DataFrame, eqs: pd.DataFrame, n_cells: int
@@ -182,6 +188,9 @@ class System:
         self.n = len(quantities)
         # An equation's unpublished rest is a quantity of its own, hidden for good.
         rest = eqs.loc[eqs["rest"].notna()].drop_duplicates("eq")
+        #: Per rest: a difference between geographies (an area), not a gap between a
+        #: rate's population and the students, or between nested rules.
+        self.rest_area = rest["block"].str.startswith("layer:").to_numpy()
         rest_q = self.n + np.arange(len(rest))
         self.value = np.concatenate(
             [quantities["value"].to_numpy(float), rest["rest"].abs().to_numpy(float)]
@@ -199,6 +208,17 @@ class System:
         self.n_cells = n_cells
         refs = np.bincount(self.cell_q, minlength=len(self.value))
         self.cost = self.value * np.maximum(refs, 1)
+
+    def protected(self) -> np.ndarray:
+        """The quantities no reader may work out: every one a cell shows, and every
+        rest of 1 to ``min_count - 1`` students (a difference area, or the students
+        outside a rate's population, would otherwise be a small count published by
+        subtraction)."""
+        out = np.zeros(len(self.value), dtype=bool)
+        out[: self.n] = True
+        rest = self.value[self.n :]
+        out[self.n :] = (rest >= 1) & (rest < self.min_count) & (self.rest_area | self.gaps)
+        return out
 
     def withheld_cells(self) -> np.ndarray:
         bad = np.zeros(self.n_cells, dtype=bool)
@@ -222,7 +242,7 @@ class System:
     def widen(self, narrow: np.ndarray) -> None:
         """Hide, for each quantity in ``narrow`` (one that equations taken together pin
         too closely), the cheapest published member of an equation it is in."""
-        n_eq = int(self.eq.max()) + 1
+        n_eq = int(self.eq.max(initial=-1)) + 1
         chosen = np.zeros(n_eq, dtype=bool)
         chosen[self.eq[np.isin(self.q, narrow)]] = True
         self.hide(self._cheapest(chosen, np.full(n_eq, float(self.min_count))))
@@ -230,14 +250,15 @@ class System:
     def round(self) -> bool:
         """Withhold one complement in every exposing equation; False when none exposes."""
         h = self.hidden[self.q] & ~self.known[self.q]
-        n_eq = int(self.eq.max()) + 1
+        n_eq = int(self.eq.max(initial=-1)) + 1
         count = np.bincount(self.eq, weights=h, minlength=n_eq)
-        real = np.bincount(self.eq, weights=h & (self.q < self.n), minlength=n_eq)
+        guarded = np.bincount(self.eq, weights=h & self.protected()[self.q], minlength=n_eq)
         pos = np.bincount(self.eq, weights=h & (self.coef > 0), minlength=n_eq)
         total = np.bincount(self.eq, weights=h * self.value[self.q], minlength=n_eq)
         one_side = (pos == 0) | (pos == count)
-        # An equation whose only unknown is its unpublished rest exposes nothing.
-        exposed = (real >= 1) & ((count == 1) | (one_side & (total < self.min_count)))
+        # An equation whose only unknown is a rest of 0, or of min_count or more,
+        # exposes nothing a cell would not publish.
+        exposed = (guarded >= 1) & ((count == 1) | (one_side & (total < self.min_count)))
         if not exposed.any():
             return False
         need = np.where(one_side, np.maximum(self.min_count - total, 1), 1)
@@ -338,18 +359,22 @@ def _equations(
     partitions = exhaustive_equations(q)
     if len(partitions):
         blocks.append(_finish(partitions, "exhaustive"))
-    eqs = pd.concat([b for b in blocks if len(b)], ignore_index=True)
+    blocks = [b for b in blocks if len(b)]
+    if not blocks:  # nothing published adds up to anything else
+        return pd.DataFrame({"eq": [], "q": [], "coef": [], "rest": [], "block": []})
+    eqs = pd.concat(blocks, ignore_index=True)
     eqs["eq"] = eqs.groupby(["block", "key"], sort=True).ngroup()
-    return eqs[["eq", "q", "coef", "rest"]]
+    return eqs[["eq", "q", "coef", "rest", "block"]]
 
 
 def _finish(rows: pd.DataFrame, block: str) -> pd.DataFrame:
-    """Add each equation's rest (sum of coef * value) and drop exact trivia."""
+    """Add each equation's rest (sum of coef * value), and drop trivia: an equation of
+    one quantity says only that it is itself (its rest would be the same count)."""
     rows = rows.assign(block=block, contrib=rows["coef"] * rows["value"])
     sums = rows.groupby("key")["contrib"].transform("sum")
     rows["rest"] = sums.where(sums != 0)
     sizes = rows.groupby("key")["q"].transform("size")
-    return rows[(sizes > 1) | rows["rest"].notna()]
+    return rows[sizes > 1]
 
 
 def _sum_equation(

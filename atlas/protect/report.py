@@ -105,10 +105,12 @@ td:first-child,th:first-child{text-align:left}.fail{color:#a00}</style></head><b
 <h2>Audit</h2>
 {% if report.audit.passed %}<p>Passed: no withheld count could be narrowed to fewer than
 {{ report.audit.min_count }} possible values ({{ "{:,}".format(report.audit.targets) }} counts,
-{{ report.audit.seconds }} s). Of these, {{ "{:,}".format(report.audit.targets
-- report.audit.by_equation_only) }} were proven by linear programming
-({{ "{:,}".format(report.audit.proven_in_pieces) }} of them in pieces of blocks too large
-to solve whole, the student counts first held at their true values, then moved);
+{{ "{:,}".format(report.audit.differences) }} of them differences of 1 to
+{{ report.audit.min_count - 1 }} students that no cell shows; {{ report.audit.seconds }} s).
+Of these, {{ "{:,}".format(report.audit.targets - report.audit.by_equation_only) }}
+were proven by linear programming ({{ "{:,}".format(report.audit.proven_in_pieces) }}
+of them in pieces of blocks too large to solve whole, the student counts first held at
+their true values, then moved);
 {{ "{:,}".format(report.audit.by_equation_only) }} lie in such blocks, were not proven in
 pieces, and were checked equation by equation only, which is not a proof.</p>
 {% else %}<p class="fail">Failed: {{ report.audit.exposures|length }} withheld count(s) can be

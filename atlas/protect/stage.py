@@ -52,12 +52,14 @@ def coding(privacy: Privacy) -> Coding | None:
     return Coding(privacy.code_below, privacy.code_above, privacy.code_max_denominator)
 
 
-def audit_check(system: System, min_count: int) -> Callable[[np.ndarray], np.ndarray]:
+def audit_check(
+    system: System, min_count: int, *, gaps: bool = True
+) -> Callable[[np.ndarray], np.ndarray]:
     """The audit's attacker as :func:`~atlas.protect.complement.complement`'s ``check``:
     given the cells withheld, the quantities it pins to fewer than ``min_count`` values."""
 
     def check(withheld: np.ndarray) -> np.ndarray:
-        found = attack_equations(system, withheld, min_count).narrow
+        found = attack_equations(system, withheld, min_count, gaps=gaps).narrow
         return np.array([n.quantity for n in found], dtype=np.int64)
 
     return check
@@ -94,8 +96,13 @@ def protect_cells(
         )
     hidden = fixed[students].to_numpy()
     if complements:
+        gaps = privacy.protect_gaps
         hidden = complement(
-            system, hidden, min_count=min_count, check=audit_check(system, min_count)
+            system,
+            hidden,
+            min_count=min_count,
+            check=audit_check(system, min_count, gaps=gaps),
+            gaps=gaps,
         )
     withheld = pd.Series(hidden, index=cells.index[students]).reindex(cells.index, fill_value=False)
     shown = ~internal if internal is not None else pd.Series(True, index=cells.index)

@@ -325,7 +325,10 @@ def _notes(release: ProtectedRelease, wides: dict[str, pd.DataFrame]) -> list[tu
             "be worked out by subtraction (housing groups, grade "
             "bands, districts in their borough, layers in the "
             "city, schools in their district, a rate's "
-            "denominator).",
+            "denominator), and no count of 1 to "
+            f"{meta.min_count - 1} students either: the schools of one "
+            "area outside another, or the students outside a rate's "
+            "population.",
         ),
         (
             "Places",
