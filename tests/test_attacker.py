@@ -312,7 +312,7 @@ NO_SHRINK = (Phase.explicit, Phase.generate)
 
 
 @settings(
-    max_examples=12,
+    max_examples=8,
     deadline=None,
     derandomize=True,
     database=None,
