@@ -190,7 +190,7 @@ class System:
         rest = eqs.loc[eqs["rest"].notna()].drop_duplicates("eq")
         #: Per rest: a difference between geographies (an area), not a gap between a
         #: rate's population and the students, or between nested rules.
-        self.rest_area = rest["block"].str.startswith("layer:").to_numpy()
+        self.rest_area = rest["block"].astype(str).str.startswith("layer:").to_numpy()
         rest_q = self.n + np.arange(len(rest))
         self.value = np.concatenate(
             [quantities["value"].to_numpy(float), rest["rest"].abs().to_numpy(float)]
