@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
@@ -320,6 +321,13 @@ NO_SHRINK = (Phase.explicit, Phase.generate)
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(city=cities(community=True))
+@pytest.mark.xfail(
+    strict=True,
+    reason="a known leak (issue 5): atlas keeps the rest of each equation as an unknown of "
+    "its own, so two rests over the same schools (D2 - CD1 and CD2 - D3, both school D2S2; "
+    "the city minus every community district, the schools of D1) are not tied together, "
+    "and a withheld count they pin together (D1, 244) is missed by suppressor and audit",
+)
 def test_no_count_a_random_city_with_community_districts_implies_can_be_recovered(city):
     # Community districts overlap school districts, and some schools lie in none: a
     # school district minus a community district within it (or the reverse), or the
