@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pytest
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
@@ -44,11 +43,16 @@ YEAR = "2014-15"
 
 
 def protection_stage(
-    cells: pd.DataFrame, parents: Parents, *, complements: bool = True
+    cells: pd.DataFrame,
+    parents: Parents,
+    *,
+    complements: bool = True,
+    where: dict[str, dict[str, str]] | None = None,
 ) -> pd.DataFrame:
     """The protect stage of atlas/pipeline.py's build_atlas (protect_cells: primary rule,
     the equations, complements with the audit's attacker as ``check``, flags), then the
-    audit's own equation check, which a build must pass to publish."""
+    audit's own equation check, which a build must pass to publish. ``where``: each
+    school's geography per layer, as the pipeline gives the stage."""
     config = _Config()
     done = protect_cells(
         cells,
@@ -56,6 +60,7 @@ def protection_stage(
         privacy=config.privacy,
         precision=config.indicators.rate_precision,
         complements=complements,
+        schools=school_frame(where) if where is not None else None,
     )
     if complements:
         audit(Rendered(), done.table, config=config, system=(done.system, done.system_cells))  # type: ignore[arg-type]
@@ -92,16 +97,22 @@ class City:
 LAYERS = ("borough", "district", "community")
 
 
+def school_frame(where: dict[str, dict[str, str]]) -> pd.DataFrame:
+    """Each school's geography per layer (empty where it lies in none of the layer)."""
+    layers = [layer for layer in LAYERS if any(layer in w for w in where.values())]
+    return pd.DataFrame(
+        [{"school_id": s, **w} for s, w in where.items()], columns=["school_id", *layers]
+    )
+
+
 def build_parents(
     where: dict[str, dict[str, str]], declared: dict[str, list[pd.Series]]
 ) -> Parents:
     """What atlas/pipeline.py's ``_parents`` gives the stage: the ``declared`` parents
     of nested layers, the geographies lying within others by their schools
     (``within_by_schools``), and each school's geography of every layer it lies in."""
-    layers = [layer for layer in LAYERS if any(layer in w for w in where.values())]
-    schools = pd.DataFrame(
-        [{"school_id": s, **w} for s, w in where.items()], columns=["school_id", *layers]
-    )
+    schools = school_frame(where)
+    layers = list(schools.columns[1:])
     parents = {layer: list(series) for layer, series in declared.items()}
     for layer, within in within_by_schools(schools, layers, parents).items():
         parents.setdefault(layer, []).extend(within)
@@ -280,7 +291,7 @@ def attack_truly(table: pd.DataFrame, city: City, derived: bool = False) -> list
 @given(city=cities())
 def test_no_withheld_cell_of_a_random_city_can_be_recovered(city):
     try:
-        table = protection_stage(city.cells, city.parents)
+        table = protection_stage(city.cells, city.parents, where=city.schools)
     except ProtectionError:
         # The audit refuses, the build exits with code 3: nothing is published.
         event("the audit refused to publish")
@@ -296,7 +307,7 @@ def test_a_denominator_a_little_under_the_students_gives_no_withheld_count_away(
     # zero; before it did, a reader's inequality pinned withheld counts (a city count of
     # 51 to [45, 53]).
     try:
-        table = protection_stage(city.cells, city.parents)
+        table = protection_stage(city.cells, city.parents, where=city.schools)
     except ProtectionError:
         return
     assert too_narrow(attack_truly(table, city), MIN_COUNT) == []
@@ -321,20 +332,13 @@ NO_SHRINK = (Phase.explicit, Phase.generate)
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(city=cities(community=True))
-@pytest.mark.xfail(
-    strict=True,
-    reason="a known leak (issue 5): atlas keeps the rest of each equation as an unknown of "
-    "its own, so two rests over the same schools (D2 - CD1 and CD2 - D3, both school D2S2; "
-    "the city minus every community district, the schools of D1) are not tied together, "
-    "and a withheld count they pin together (D1, 244) is missed by suppressor and audit",
-)
 def test_no_count_a_random_city_with_community_districts_implies_can_be_recovered(city):
     # Community districts overlap school districts, and some schools lie in none: a
     # school district minus a community district within it (or the reverse), or the
     # city minus every community district, counts students that no cell publishes.
     # Neither such a count of 1 to 9 nor a withheld cell may be pinned.
     try:
-        table = protection_stage(city.cells, city.parents)
+        table = protection_stage(city.cells, city.parents, where=city.schools)
     except ProtectionError:
         event("the audit refused to publish")
         return
@@ -350,7 +354,7 @@ def test_no_count_of_students_outside_a_rate_population_can_be_recovered(city):
     # students that no cell publishes. Neither such a count of 1 to 9 nor any other
     # derived count or withheld cell may be pinned.
     try:
-        table = protection_stage(city.cells, city.parents)
+        table = protection_stage(city.cells, city.parents, where=city.schools)
     except ProtectionError:
         event("the audit refused to publish")
         return
@@ -506,7 +510,7 @@ def test_a_school_on_the_dot_map_undoes_a_district_complement():
     assert ("district", "D1", "students", "homeless", "numerator", 6, 6) in _pinned(
         escaped, schools, cells
     )
-    assert _pinned(protection_stage(cells, parents), schools, cells) == []
+    assert _pinned(protection_stage(cells, parents, where=schools), schools, cells) == []
 
 
 def test_a_community_district_minus_an_overlapping_school_district_is_a_school():
@@ -550,7 +554,7 @@ def test_a_community_district_minus_an_overlapping_school_district_is_a_school()
     assert _pinned(primary_only, schools, cells) == [
         ("school", "C", "students", "homeless", "numerator", 4, 4)
     ]
-    assert _pinned(protection_stage(cells, parents), schools, cells) == []
+    assert _pinned(protection_stage(cells, parents, where=schools), schools, cells) == []
 
 
 def test_a_school_district_minus_a_community_district_within_it_is_a_count_of_students():
@@ -600,7 +604,7 @@ def test_a_school_district_minus_a_community_district_within_it_is_a_count_of_st
     [(layer, geo, indicator, group, side, low, high)] = _pinned(primary_only, schools, cells)
     assert (layer, geo, side) in either
     assert (indicator, group, low, high) == ("english_learner", "all", 4, 4)
-    assert _pinned(protection_stage(cells, parents), schools, cells) == []
+    assert _pinned(protection_stage(cells, parents, where=schools), schools, cells) == []
 
 
 def test_students_minus_chronic_absence_s_denominator_counts_those_without_a_day_enrolled():
@@ -647,4 +651,4 @@ def test_the_city_minus_every_community_district_counts_the_schools_in_none():
             4,
         )
     ]
-    assert _pinned(protection_stage(cells, parents), schools, cells) == []
+    assert _pinned(protection_stage(cells, parents, where=schools), schools, cells) == []
