@@ -512,7 +512,7 @@ def _layer_equation(
     q: pd.DataFrame, layer: str, parent: pd.Series | None, areas: Areas | None = None
 ) -> pd.DataFrame:
     """The city (or each parent) as the sum of the layer's geographies; with ``areas``,
-    each equation's ``area``, the number of the schools its rest counts."""
+    each equation's ``rest_area``, the number of the schools its rest counts."""
     by = ["family", "measure", "year", "group", "grade_band"]
     children = q[q["layer"] == layer]
     if parent is None:
