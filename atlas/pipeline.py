@@ -103,9 +103,11 @@ def build_atlas(
         # Cells of the previous edition's redrawn geographies, protected, never published.
         internal = cells["layer"].isin(list(redrawn.layers))
         through_schools = editions.through_schools(carried, internal, redrawn)
+        names = _layer_names(config, placed, list(redrawn.layers))
         protection = protect_cells(
             cells,
-            parents=_parents(config, placed, list(redrawn.layers)),
+            parents=_parents(placed, names),
+            schools=placed.schools[["school_id", *names]],
             privacy=config.privacy,
             precision=config.indicators.rate_precision,
             carried=carried,
@@ -191,17 +193,21 @@ def _coding_words(config: Config) -> str:
     )
 
 
-def _parents(config: Config, extract: Extract, internal: list[str]) -> Parents:
+def _layer_names(config: Config, extract: Extract, internal: list[str]) -> list[str]:
+    """The layers the release computes, in config order, then the ``internal`` ones."""
+    return [*(layer.name for layer in config.layers if layer.name in extract.layers), *internal]
+
+
+def _parents(extract: Extract, names: list[str]) -> Parents:
     """Each nested layer's parent ids by geo_id (one Series, named by the parent layer),
     and the geographies of other layers each lies within by its schools
     (:func:`atlas.protect.complement.within_by_schools`); schools' by the geography of
-    every layer they lie in (a Series a layer); the ``internal`` layers too."""
+    every layer they lie in (a Series a layer); for the layers ``names``."""
     parents: dict[str, list[pd.Series]] = {}
     for name, geo in extract.layers.items():
         if geo.parent:
             series = geo.frame.set_index("geo_id")["parent_id"].dropna()
             parents[name] = [series.rename(geo.parent)]
-    names = [*(layer.name for layer in config.layers if layer.name in extract.layers), *internal]
     for layer, within in within_by_schools(extract.schools, names, parents).items():
         parents.setdefault(layer, []).extend(within)
     schools = extract.schools.set_index("school_id")

@@ -27,6 +27,18 @@ Then, for every withheld cell, it asks a linear program (scipy's HiGHS) the leas
 the most its numerator, and a rate's denominator minus numerator (a share's
 denominator: both its sides are counts of students), can be, given everything
 published.
+
+It also asks the same of counts that no cell publishes but that published cells imply
+(``derived``):
+
+* **difference areas**: where the schools of a geography A lie within those of a
+  geography B of another layer (the city included), B minus A counts the students of
+  B's other schools; and B minus every geography of A's layer within it, where there
+  are several (the city minus a layer's geographies: the schools outside them all). Per
+  indicator, group, band and year that both publish: its numerator, and a rate's
+  denominator minus numerator;
+* **population gaps**: a rate whose denominator is a part of the students (``within``)
+  leaves the students outside it, students minus denominator, on the cell's units.
 """
 
 from __future__ import annotations
@@ -34,6 +46,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from itertools import chain
 from typing import cast
 
 import numpy as np
@@ -75,6 +88,11 @@ WITHIN = {"absent_40_days": "chronic_absence_nyc"}
 #: A cell, as the long table names it.
 KEY = ("year", "layer", "geo_id", "indicator", "group", "grade_band")
 Key = tuple[str, str, str, str, str, str]
+#: A cell, one of its sides (``numerator``, ``denominator``, ``complement``) and a sign:
+#: what a finding is, as a signed sum of cells' sides (for the test to weigh the truth).
+Term = tuple[Key, str, int]
+#: A side of a count, as the side names it: its units plus, and its units minus.
+SIDES = {"numerator": ("num", None), "complement": ("den", "num"), "denominator": ("den", None)}
 
 #: Values at most this: bounds every program (no count in a test city comes near it).
 CAP = 1e6
@@ -83,16 +101,20 @@ CAP = 1e6
 @dataclass(frozen=True)
 class Finding:
     """A withheld cell's side (``numerator``; for a rate its ``complement``, denominator
-    minus numerator; for a share of students its ``denominator``) and the interval the
-    published release allows it. ``exact`` when the interval is the program's optimum
-    both ways; otherwise it is only known to be at least as wide (two releases that
-    agree with everything published differ that much)."""
+    minus numerator; for a share of students its ``denominator``), or a derived count
+    (``side`` says which: ``difference (<side>): <layer> <geo> minus <layer> <geo>``,
+    ``outside rate population``; ``key`` is the cell it is read from), and the interval
+    the published release allows it. ``exact`` when the interval is the program's
+    optimum both ways; otherwise it is only known to be at least as wide (two releases
+    that agree with everything published differ that much). ``terms``: the count as a
+    signed sum of cells' sides."""
 
     key: Key
     side: str
     low: float
     high: float
     exact: bool
+    terms: tuple[Term, ...]
 
     @property
     def width(self) -> float:
@@ -135,6 +157,42 @@ def group_members(group: str, fine: tuple[str, ...]) -> tuple[str, ...] | None:
     return members.get(group)
 
 
+@dataclass(frozen=True)
+class _Cell:
+    """A cell of the published table the attacker can read: the units of its sides
+    (``num``; ``den`` but for counts) and the sides it publishes, by value."""
+
+    key: Key
+    withheld: bool
+    units: dict[str, list[int]]
+    shown: dict[str, float]
+
+    @property
+    def place(self) -> tuple[str, str]:
+        return self.key[1], self.key[2]
+
+    def sides(self) -> list[str]:
+        """The counts a cell holds, by the side names of :data:`SIDES`."""
+        if "den" not in self.units:
+            return ["numerator"]
+        return ["numerator", "denominator" if self.key[3] == "share_of_students" else "complement"]
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A count to bound: the units plus, the units minus, and what it is."""
+
+    key: Key
+    side: str
+    plus: list[int]
+    minus: list[int]
+    terms: tuple[Term, ...]
+
+    @property
+    def sign(self) -> tuple[frozenset[int], frozenset[int]]:
+        return frozenset(self.plus), frozenset(self.minus)
+
+
 class Attacker:
     """The units, the published equations over them, and the programs."""
 
@@ -152,6 +210,14 @@ class Attacker:
             self.places[("school", school)] = [school]
             for layer, geo in where.items():
                 self.places.setdefault((layer, geo), []).append(school)
+        self.sets = {place: frozenset(in_place) for place, in_place in self.places.items()}
+        self.layers = sorted({layer for layer, _geo in self.places})
+        #: (B, layer): the geographies of ``layer`` whose schools all lie in B's.
+        self.inside: dict[tuple[tuple[str, str], str], list[tuple[str, str]]] = {}
+        for b, in_b in self.sets.items():
+            for a, in_a in self.sets.items():
+                if a[0] != b[0] and in_a <= in_b:
+                    self.inside.setdefault((b, a[0]), []).append(a)
         self.fine = fine_groups(bool(table["group"].isin(FIVE_YEAR).any()))
         self.years = sorted(table["year"].unique())
         self.rates = sorted(set(table["indicator"]) & set(RATES))
@@ -182,20 +248,28 @@ class Attacker:
             if rate in WITHIN and WITHIN[rate] in self.rates:
                 self.upper.append((num, self._unit(WITHIN[rate], "num", s, g, b, year)))
 
-    def units(self, cell: pd.Series, side: str) -> list[int] | None:
+    def units(self, cell: Mapping[str, str], side: str) -> list[int] | None:
         """The units whose sum is the cell's numerator or denominator (side ``num`` or
         ``den``); None when the attacker does not know how the cell is made."""
         schools = self.places.get((cell["layer"], cell["geo_id"]))
-        indicator, band, year = cell["indicator"], cell["grade_band"], cell["year"]
-        group = cell["group"]
+        if schools is None:
+            return None
+        indicator, group, band = cell["indicator"], cell["group"], cell["grade_band"]
+        return self.units_over(schools, indicator, group, band, cell["year"], side)
+
+    def units_over(
+        self, schools: Iterable[str], indicator: str, group: str, band: str, year: str, side: str
+    ) -> list[int] | None:
+        """The units of ``side`` (``num``, ``den``) of an indicator, group, band and
+        year, over ``schools``; None when the attacker does not know them."""
         if indicator == "share_of_students":
             indicator, group = "students", (group if side == "num" else "all")
         members = group_members(group, self.fine)
-        if schools is None or members is None:
+        if members is None:
             return None
+        students = lambda s, g, b: ("students", s, g, b, year)  # noqa: E731
         if indicator == "students":
-            key = lambda s, g, b: ("students", s, g, b, year)  # noqa: E731
-            bands = BANDS
+            key, bands = students, BANDS
         elif indicator in RATES:
             rule = RATES[indicator]
             bands = rule.bands
@@ -204,7 +278,7 @@ class Attacker:
             elif rule.denominator == "within":
                 key = lambda s, g, b: (rule.population, "den", s, g, b, year)  # noqa: E731
             else:
-                key = lambda s, g, b: ("students", s, g, b, year)  # noqa: E731
+                key = students
         else:
             return None
         wanted = bands if band == "all" else (band,)
@@ -212,48 +286,130 @@ class Attacker:
             return None
         return [self.index[key(s, g, b)] for s in schools for g in members for b in wanted]
 
+    def _cells(self) -> list[_Cell]:
+        out = []
+        for cell in self.table.to_dict("records"):
+            num = self.units(cell, "num")
+            if num is None:
+                continue
+            units = {"num": num}
+            den = None if cell["indicator"] == "students" else self.units(cell, "den")
+            if den is not None:
+                units["den"] = den
+            withheld = cell["flag"] == "withheld"
+            shown = {
+                side: float(cell[column])
+                for side, column in (("num", "numerator"), ("den", "denominator"))
+                if side in units and not withheld and cell[column] == cell[column]
+            }
+            out.append(_Cell(cast(Key, tuple(str(cell[c]) for c in KEY)), withheld, units, shown))
+        return out
+
+    @staticmethod
+    def _side(units: Mapping[str, list[int]], side: str) -> tuple[list[int], list[int]]:
+        """A side's units plus and minus, from the units of ``num`` and ``den``."""
+        plus, minus = SIDES[side]
+        return units[plus], units[minus] if minus else []
+
+    def _differences(self, cells: list[_Cell]) -> Iterable[_Target]:
+        """Difference areas: B minus a geography A of another layer within it, and B
+        minus every geography of A's layer within it, where both publish a side."""
+        at: dict[tuple[str, str, str, str], dict[tuple[str, str], _Cell]] = {}
+        for c in cells:
+            if c.key[3] == "students" or c.key[3] in RATES:
+                year, _layer, _geo, indicator, group, band = c.key
+                at.setdefault((year, indicator, group, band), {})[c.place] = c
+        for (year, indicator, group, band), here in at.items():
+            for b, big in here.items():
+                for layer in self.layers:
+                    within = self.inside.get((b, layer), [])
+                    choices = [[a] for a in within if self.sets[a] < self.sets[b]]
+                    if len(within) > 1:
+                        choices.append(within)
+                    for minus_places in choices:
+                        rest = self.sets[b].difference(*(self.sets[a] for a in minus_places))
+                        if not rest or any(a not in here for a in minus_places):
+                            continue
+                        parts = [big, *(here[a] for a in minus_places)]
+                        names = " + ".join(f"{a[0]} {a[1]}" for a in minus_places)
+                        units = {
+                            s: self.units_over(sorted(rest), indicator, group, band, year, s) or []
+                            for s in big.units
+                        }
+                        for side in big.sides():
+                            if not all(s in p.shown for p in parts for s in SIDES[side] if s):
+                                continue
+                            plus, minus = self._side(units, side)
+                            terms = tuple((p.key, side, -1 if p is not big else 1) for p in parts)
+                            name = f"difference ({side}): {b[0]} {b[1]} minus {names}"
+                            yield _Target(big.key, name, plus, minus, terms)
+
+    def _gaps(self, cells: list[_Cell]) -> Iterable[_Target]:
+        """Population gaps: the students outside a ``within`` rate's population, on the
+        units of each rate cell that publishes its denominator."""
+        for c in cells:
+            rule = RATES.get(c.key[3])
+            if rule is None or rule.denominator != "within" or "den" not in c.shown:
+                continue
+            year, layer, geo, _indicator, group, band = c.key
+            wanted = rule.bands if band == "all" else (band,)
+            plus = [
+                u
+                for b in wanted
+                for u in self.units_over(self.places[c.place], "students", group, b, year, "num")
+                or []
+            ]
+            terms = (
+                *(((year, layer, geo, "students", group, b), "numerator", 1) for b in wanted),
+                (c.key, "denominator", -1),
+            )
+            yield _Target(c.key, "outside rate population", plus, c.units["den"], terms)
+
     def attack(
-        self, min_count: int, probe: Callable[[Key, str], bool] | None = None
+        self,
+        min_count: int,
+        probe: Callable[[tuple[Term, ...]], bool] | None = None,
+        derived: bool = True,
     ) -> list[Finding]:
-        """Every withheld cell's hidden sides, with the interval the release allows each.
+        """Every withheld cell's hidden sides, and with ``derived`` every derived count
+        (difference areas, population gaps), with the interval the release allows each.
 
         A side is hidden unless another cell publishes the very same number (a share's
         numerator is the group's students, published as a count while the share is
-        withheld for its denominator, say). ``probe`` (key, side) picks the sides to
-        solve; by default every hidden one.
+        withheld for its denominator, say); a derived count is probed unless a cell
+        publishes it or it is a withheld side's. ``probe`` (a count's terms) picks the
+        counts to solve; by default every one.
         """
         n = len(self.index)
+        cells = self._cells()
         rows, cols, rhs = [], [], []
-        withheld: list[tuple[Key, list[int], list[int] | None]] = []
         shown: set[frozenset[int]] = set()
-        for cell in self.table.to_dict("records"):
-            num = self.units(pd.Series(cell), "num")
-            if num is None:
+        for c in cells:
+            for side, value in c.shown.items():
+                units = c.units[side]
+                rows += [len(rhs)] * len(units)
+                cols += units
+                rhs.append(value)
+                shown.add(frozenset(units))
+        candidates: list[_Target] = []
+        # Counts already accounted for: published, or a withheld cell's side.
+        seen = {(u, frozenset[int]()) for u in shown}
+        for c in cells:
+            if len(c.shown) == 2:
+                seen.add((frozenset(c.units["den"]), frozenset(c.units["num"])))
+            if not c.withheld:
                 continue
-            is_count = cell["indicator"] == "students"
-            den = None if is_count else self.units(pd.Series(cell), "den")
-            key = cast(Key, tuple(str(cell[c]) for c in KEY))
-            if cell["flag"] == "withheld":
-                withheld.append((key, num, den))
-                continue
-            for units, value in ((num, cell["numerator"]), (den, cell["denominator"])):
-                if units is not None and value == value:
-                    rows += [len(rhs)] * len(units)
-                    cols += units
-                    rhs.append(float(value))
-                    shown.add(frozenset(units))
-        targets: list[tuple[Key, str, list[int], list[int]]] = []
-        for key, num, den in withheld:
-            sides = [("numerator", num, [])]
-            if den is not None and key[3] == "share_of_students":
-                # Both sides are students counts; the complement is other groups' counts.
-                sides.append(("denominator", den, []))
-            elif den is not None:
-                sides.append(("complement", den, num))
-            for side, plus, minus in sides:
-                public = all(frozenset(u) in shown for u in (plus, minus) if u)
-                if not public and (probe is None or probe(key, side)):
-                    targets.append((key, side, plus, minus))
+            for side in c.sides():
+                target = _Target(c.key, side, *self._side(c.units, side), ((c.key, side, 1),))
+                seen.add(target.sign)
+                if not all(frozenset(u) in shown for u in (target.plus, target.minus) if u):
+                    candidates.append(target)
+        if derived:
+            for target in chain(self._differences(cells), self._gaps(cells)):
+                if target.sign not in seen:
+                    seen.add(target.sign)
+                    candidates.append(target)
+        targets = [t for t in candidates if probe is None or probe(t.terms)]
         a_eq = sparse.csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(len(rhs), n))
         a_eq.sum_duplicates()
         b_eq = np.array(rhs)
@@ -267,10 +423,10 @@ class Attacker:
             shape=(m, n),
         )
         t_rows, t_cols, t_vals = [], [], []
-        for i, (_key, _side, plus, minus) in enumerate(targets):
-            t_rows += [i] * (len(plus) + len(minus))
-            t_cols += plus + minus
-            t_vals += [1.0] * len(plus) + [-1.0] * len(minus)
+        for i, target in enumerate(targets):
+            t_rows += [i] * (len(target.plus) + len(target.minus))
+            t_cols += target.plus + target.minus
+            t_vals += [1.0] * len(target.plus) + [-1.0] * len(target.minus)
         t = sparse.csr_matrix((t_vals, (t_rows, t_cols)), shape=(len(targets), n))
         t.sum_duplicates()
 
@@ -312,8 +468,8 @@ class Attacker:
             high[i] = max(high[i], solve(-row)[i])
             exact[i] = True
         return [
-            Finding(key, side, float(low[i]), float(high[i]), bool(exact[i]))
-            for i, (key, side, _p, _m) in enumerate(targets)
+            Finding(t.key, t.side, float(low[i]), float(high[i]), bool(exact[i]), t.terms)
+            for i, t in enumerate(targets)
         ]
 
 
@@ -321,9 +477,10 @@ def attack(
     table: pd.DataFrame,
     schools: Mapping[str, Mapping[str, str]],
     min_count: int = 10,
-    probe: Callable[[Key, str], bool] | None = None,
+    probe: Callable[[tuple[Term, ...]], bool] | None = None,
+    derived: bool = True,
 ) -> list[Finding]:
-    return Attacker(table, schools).attack(min_count, probe)
+    return Attacker(table, schools).attack(min_count, probe, derived)
 
 
 def too_narrow(findings: Iterable[Finding], min_count: int = 10) -> list[Finding]:

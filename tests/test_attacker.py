@@ -13,14 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 from atlas.audit import audit
 from atlas.config import Indicators, Privacy
 from atlas.errors import ProtectionError
 from atlas.model import Rendered
-from atlas.protect.complement import Parents
+from atlas.protect.complement import Parents, within_by_schools
 from atlas.protect.stage import protect_cells
 from atlas.render.long_csv import long_csv
 from tests.attacker import (
@@ -30,6 +30,7 @@ from tests.attacker import (
     INCOME,
     RATES,
     Finding,
+    Term,
     attack,
     fine_groups,
     group_members,
@@ -42,11 +43,16 @@ YEAR = "2014-15"
 
 
 def protection_stage(
-    cells: pd.DataFrame, parents: Parents, *, complements: bool = True
+    cells: pd.DataFrame,
+    parents: Parents,
+    *,
+    complements: bool = True,
+    where: dict[str, dict[str, str]] | None = None,
 ) -> pd.DataFrame:
     """The protect stage of atlas/pipeline.py's build_atlas (protect_cells: primary rule,
     the equations, complements with the audit's attacker as ``check``, flags), then the
-    audit's own equation check, which a build must pass to publish."""
+    audit's own equation check, which a build must pass to publish. ``where``: each
+    school's geography per layer, as the pipeline gives the stage."""
     config = _Config()
     done = protect_cells(
         cells,
@@ -54,6 +60,7 @@ def protection_stage(
         privacy=config.privacy,
         precision=config.indicators.rate_precision,
         complements=complements,
+        schools=school_frame(where) if where is not None else None,
     )
     if complements:
         audit(Rendered(), done.table, config=config, system=(done.system, done.system_cells))  # type: ignore[arg-type]
@@ -85,18 +92,52 @@ class City:
     parents: dict[str, list[pd.Series]]
 
 
+#: The layers of a random city, as a config lists them: districts nest in boroughs;
+#: community districts nest in nothing.
+LAYERS = ("borough", "district", "community")
+
+
+def school_frame(where: dict[str, dict[str, str]]) -> pd.DataFrame:
+    """Each school's geography per layer (empty where it lies in none of the layer)."""
+    layers = [layer for layer in LAYERS if any(layer in w for w in where.values())]
+    return pd.DataFrame(
+        [{"school_id": s, **w} for s, w in where.items()], columns=["school_id", *layers]
+    )
+
+
+def build_parents(
+    where: dict[str, dict[str, str]], declared: dict[str, list[pd.Series]]
+) -> Parents:
+    """What atlas/pipeline.py's ``_parents`` gives the stage: the ``declared`` parents
+    of nested layers, the geographies lying within others by their schools
+    (``within_by_schools``), and each school's geography of every layer it lies in."""
+    schools = school_frame(where)
+    layers = list(schools.columns[1:])
+    parents = {layer: list(series) for layer, series in declared.items()}
+    for layer, within in within_by_schools(schools, layers, parents).items():
+        parents.setdefault(layer, []).extend(within)
+    indexed = schools.set_index("school_id")
+    parents["school"] = [indexed[layer].dropna().astype(str).rename(layer) for layer in layers]
+    return parents
+
+
 def make_city(
     districts: dict[str, str],
     schools: dict[str, str],
     students: np.ndarray,
     rates: dict[str, tuple[np.ndarray, np.ndarray]],
     five_year: bool,
+    community: dict[str, str | None] | None = None,
 ) -> City:
     """Cells from units: ``students[school, fine group, band]``; per rate its numerator
-    and denominator on the same units (zero outside the rate's bands)."""
+    and denominator on the same units (zero outside the rate's bands). ``community``:
+    each school's community district, or None for a school in none."""
     names = sorted(schools)
     fine = fine_groups(five_year)
     where = {s: {"district": schools[s], "borough": districts[schools[s]]} for s in names}
+    for s, cd in (community or {}).items():
+        if cd is not None:
+            where[s]["community"] = cd
     places = {("city", "city"): names, **{("school", s): [s] for s in names}}
     for s in names:
         for layer, geo in where[s].items():
@@ -143,20 +184,19 @@ def make_city(
                         }
                     )
     cells = pd.DataFrame(rows)
-    parents = {
-        "district": [pd.Series(districts, name="borough")],
-        "school": [pd.Series(schools, name="district")],
-    }
+    parents = build_parents(where, {"district": [pd.Series(districts, name="borough")]})
     return City(cells, where, parents)
 
 
 @st.composite
-def cities(draw, absent_days: bool = False) -> City:
+def cities(draw, absent_days: bool = False, community: bool = False) -> City:
     """One or two boroughs, one to three districts, one or two schools each; students
     per school, finest group and band, many of them small; one or two rates.
 
     A rate over K-12 students with a day enrolled has them all as its denominator,
-    unless ``absent_days``: then up to two of each unit's students have no day."""
+    unless ``absent_days``: then up to two of each unit's students have no day. With
+    ``community``, one to three community districts, published like school districts,
+    each school drawn into one of them or into none, apart from its school district."""
     n_districts = draw(st.integers(1, 3))
     n_boroughs = draw(st.integers(1, min(2, n_districts)))
     districts = {f"D{d + 1}": f"B{d % n_boroughs + 1}" for d in range(n_districts)}
@@ -164,6 +204,10 @@ def cities(draw, absent_days: bool = False) -> City:
     for d in districts:
         for k in range(draw(st.integers(1, 2))):
             schools[f"{d}S{k + 1}"] = d
+    cds: dict[str, str | None] | None = None
+    if community:
+        choices = [None, *(f"CD{c + 1}" for c in range(draw(st.integers(1, 3))))]
+        cds = {s: draw(st.sampled_from(choices)) for s in schools}
     five_year = draw(st.booleans())
     chosen = draw(st.lists(st.sampled_from(RATE_CHOICES), min_size=1, max_size=2, unique=True))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
@@ -184,7 +228,7 @@ def cities(draw, absent_days: bool = False) -> City:
         # Shares near 0 and 100% too, so that both sides of a rate are often small.
         share = rng.choice([0.0, 0.05, 0.3, 0.7, 0.95, 1.0], size=shape)
         rates[rate] = (np.rint(den * share), den.astype(float))
-    return make_city(districts, schools, students.astype(float), rates, five_year)
+    return make_city(districts, schools, students.astype(float), rates, five_year, cds)
 
 
 def _truth(cells: pd.DataFrame) -> dict[tuple, dict[str, float]]:
@@ -200,17 +244,41 @@ def _truth(cells: pd.DataFrame) -> dict[tuple, dict[str, float]]:
     return out
 
 
-def attack_truly(table: pd.DataFrame, city: City) -> list[Finding]:
+def _weigh(truth: dict[tuple, dict[str, float]], terms: tuple[Term, ...]) -> float | None:
+    """A count's true value, from the cells' sides it sums; None when a cell it names is
+    not among the truth."""
+    if any(key not in truth for key, _side, _sign in terms):
+        return None
+    return sum(sign * truth[key][side] for key, side, sign in terms)
+
+
+def _at_risk(value: float | None, derived: bool) -> bool:
+    """Whether a count's true value is worth protecting: a withheld side holding someone
+    (a withheld true zero hides nobody); a derived count of 1 to MIN_COUNT - 1 (a derived
+    0, or one of MIN_COUNT or more, is as publishable as a cell). A count whose truth the
+    test does not know is probed all the same."""
+    if value is None:
+        return True
+    return 0.5 < value < (MIN_COUNT - 0.5 if derived else np.inf)
+
+
+def attack_truly(table: pd.DataFrame, city: City, derived: bool = False) -> list[Finding]:
     """The attacker on the published table, probing the withheld sides that hold someone
-    (a withheld true zero hides nobody)."""
+    and, with ``derived``, the derived counts (difference areas, population gaps: more
+    than one term) of 1 to 9."""
     truth = _truth(city.cells)
     findings = attack(
-        published(table), city.schools, MIN_COUNT, probe=lambda k, side: truth[k][side] > 0
+        published(table),
+        city.schools,
+        MIN_COUNT,
+        probe=lambda terms: _at_risk(_weigh(truth, terms), len(terms) > 1),
+        derived=derived,
     )
     # Its exact intervals hold the truth (else it misread a rule).
     for f in findings:
-        if f.exact:
-            assert f.low - 1e-6 <= truth[f.key][f.side] <= f.high + 1e-6, f
+        value = _weigh(truth, f.terms)
+        if f.exact and value is not None:
+            assert f.low - 1e-6 <= value <= f.high + 1e-6, f
     return findings
 
 
@@ -223,7 +291,7 @@ def attack_truly(table: pd.DataFrame, city: City) -> list[Finding]:
 @given(city=cities())
 def test_no_withheld_cell_of_a_random_city_can_be_recovered(city):
     try:
-        table = protection_stage(city.cells, city.parents)
+        table = protection_stage(city.cells, city.parents, where=city.schools)
     except ProtectionError:
         # The audit refuses, the build exits with code 3: nothing is published.
         event("the audit refused to publish")
@@ -239,10 +307,59 @@ def test_a_denominator_a_little_under_the_students_gives_no_withheld_count_away(
     # zero; before it did, a reader's inequality pinned withheld counts (a city count of
     # 51 to [45, 53]).
     try:
-        table = protection_stage(city.cells, city.parents)
+        table = protection_stage(city.cells, city.parents, where=city.schools)
     except ProtectionError:
         return
     assert too_narrow(attack_truly(table, city), MIN_COUNT) == []
+
+
+def _leaks(findings: list[Finding]) -> str:
+    """The findings, one a line, for an assertion's message."""
+    return "\n".join(f"{f.side}: {f.key} in [{f.low:g}, {f.high:g}]" for f in findings)
+
+
+#: No shrinking: a failing city takes minutes to shrink on two cores, and the message
+#: names every count the attacker pins.
+NO_SHRINK = (Phase.explicit, Phase.generate)
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=NO_SHRINK,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(city=cities(community=True))
+def test_no_count_a_random_city_with_community_districts_implies_can_be_recovered(city):
+    # Community districts overlap school districts, and some schools lie in none: a
+    # school district minus a community district within it (or the reverse), or the
+    # city minus every community district, counts students that no cell publishes.
+    # Neither such a count of 1 to 9 nor a withheld cell may be pinned.
+    try:
+        table = protection_stage(city.cells, city.parents, where=city.schools)
+    except ProtectionError:
+        event("the audit refused to publish")
+        return
+    found = too_narrow(attack_truly(table, city, derived=True), MIN_COUNT)
+    assert found == [], _leaks(found)
+
+
+@settings(max_examples=8, deadline=None, derandomize=True, database=None, phases=NO_SHRINK)
+@given(city=cities(absent_days=True))
+def test_no_count_of_students_outside_a_rate_population_can_be_recovered(city):
+    # Chronic absence counts the K-12 students with a day enrolled, up to two a unit
+    # fewer than the students: students minus its denominator, both published, counts
+    # students that no cell publishes. Neither such a count of 1 to 9 nor any other
+    # derived count or withheld cell may be pinned.
+    try:
+        table = protection_stage(city.cells, city.parents, where=city.schools)
+    except ProtectionError:
+        event("the audit refused to publish")
+        return
+    found = too_narrow(attack_truly(table, city, derived=True), MIN_COUNT)
+    assert found == [], _leaks(found)
 
 
 # --- One regression per leak of issue 5 -------------------------------------------------
@@ -263,12 +380,12 @@ def _rows(layer, geo, indicator, groups, band="all"):
 
 
 def _pinned(table, schools, cells):
-    """The attacker's findings narrower than MIN_COUNT on sides that hold someone, as
-    (layer, geo_id, indicator, group, side, low, high)."""
+    """The attacker's findings narrower than MIN_COUNT on sides that hold someone, and
+    on derived counts of 1 to 9, as (layer, geo_id, indicator, group, side, low, high)."""
     city = City(cells, schools, {})
     return sorted(
         (f.key[1], f.key[2], f.key[3], f.key[4], f.side, round(f.low), round(f.high))
-        for f in too_narrow(attack_truly(table, city), MIN_COUNT)
+        for f in too_narrow(attack_truly(table, city, derived=True), MIN_COUNT)
     )
 
 
@@ -393,7 +510,7 @@ def test_a_school_on_the_dot_map_undoes_a_district_complement():
     assert ("district", "D1", "students", "homeless", "numerator", 6, 6) in _pinned(
         escaped, schools, cells
     )
-    assert _pinned(protection_stage(cells, parents), schools, cells) == []
+    assert _pinned(protection_stage(cells, parents, where=schools), schools, cells) == []
 
 
 def test_a_community_district_minus_an_overlapping_school_district_is_a_school():
@@ -437,4 +554,101 @@ def test_a_community_district_minus_an_overlapping_school_district_is_a_school()
     assert _pinned(primary_only, schools, cells) == [
         ("school", "C", "students", "homeless", "numerator", 4, 4)
     ]
-    assert _pinned(protection_stage(cells, parents), schools, cells) == []
+    assert _pinned(protection_stage(cells, parents, where=schools), schools, cells) == []
+
+
+def test_a_school_district_minus_a_community_district_within_it_is_a_count_of_students():
+    # Districts D1 = schools A, B, C and D2 = D; community districts CD1 = A, B (within
+    # D1 by its schools) and CD2 = C, D. English learners (denominator: all students),
+    # all grades: A 20 of 50, B 30 of 60, C 4 of 40, D 26 of 70; the rate is not
+    # published by school, the students are. Published:
+    #   city 80 of 220, D1 54 of 150, D2 26 of 70, CD1 50 of 110, CD2 30 of 110;
+    # every numerator, and every denominator minus numerator (140, 96, 44, 60, 80), is
+    # 10 or more, so the primary rule withholds nothing. Yet D1 - CD1 = school C:
+    # 54 - 50 = 4 English learners (and CD2 - D2 = 30 - 26 = 4, the same school).
+    schools = {
+        "A": {"district": "D1", "community": "CD1"},
+        "B": {"district": "D1", "community": "CD1"},
+        "C": {"district": "D1", "community": "CD2"},
+        "D": {"district": "D2", "community": "CD2"},
+    }
+    learners = {
+        ("city", "city"): (80, 220),
+        ("district", "D1"): (54, 150),
+        ("district", "D2"): (26, 70),
+        ("community", "CD1"): (50, 110),
+        ("community", "CD2"): (30, 110),
+    }
+    students = {place: den for place, (_num, den) in learners.items()}
+    students |= {("school", "A"): 50, ("school", "B"): 60, ("school", "C"): 40}
+    students |= {("school", "D"): 70}
+    cells = pd.DataFrame(
+        [
+            r
+            for (layer, geo), v in learners.items()
+            for r in _rows(layer, geo, "english_learner", {"all": v})
+        ]
+        + [
+            r
+            for (layer, geo), n in students.items()
+            for r in _rows(layer, geo, "students", {"all": n})
+        ]
+    )
+    parents = build_parents(schools, {})
+    primary_only = protection_stage(cells, parents, complements=False)
+    assert not (primary_only["flag"] == "withheld").any()
+    either = {
+        ("district", "D1", "difference (numerator): district D1 minus community CD1"),
+        ("community", "CD2", "difference (numerator): community CD2 minus district D2"),
+    }
+    [(layer, geo, indicator, group, side, low, high)] = _pinned(primary_only, schools, cells)
+    assert (layer, geo, side) in either
+    assert (indicator, group, low, high) == ("english_learner", "all", 4, 4)
+    assert _pinned(protection_stage(cells, parents, where=schools), schools, cells) == []
+
+
+def test_students_minus_chronic_absence_s_denominator_counts_those_without_a_day_enrolled():
+    # City, middle grades: 120 students; chronic absence 40 of 117 (it counts the K-12
+    # students with at least one day enrolled). Both sides of the rate are 10 or more
+    # (40, 77), so the primary rule publishes it, and the count: 120 - 117 = 3 students
+    # had no day enrolled, a count of 1 to 9 that no cell shows.
+    cells = pd.DataFrame(
+        _rows("city", "city", "students", {"all": 120}, band="middle")
+        + _rows("city", "city", "chronic_absence_nyc", {"all": (40, 117)}, band="middle")
+    )
+    primary_only = protection_stage(cells, {}, complements=False)
+    assert not (primary_only["flag"] == "withheld").any()
+    assert _pinned(primary_only, ONE_SCHOOL, cells) == [
+        ("city", "city", "chronic_absence_nyc", "all", "outside rate population", 3, 3)
+    ]
+    assert _pinned(protection_stage(cells, {}), ONE_SCHOOL, cells) == []
+
+
+def test_the_city_minus_every_community_district_counts_the_schools_in_none():
+    # Schools A (community district CD1), B (CD2) and C, in no community district.
+    # Homeless students, all grades: A 20, B 23, C 4; published: the city 47, CD1 20,
+    # CD2 23, each 10 or more. The city minus CD1 (27) or minus CD2 (24) is large, but
+    # the city minus both is school C: 47 - 20 - 23 = 4.
+    schools = {"A": {"community": "CD1"}, "B": {"community": "CD2"}, "C": {}}
+    homeless = {("city", "city"): 47, ("community", "CD1"): 20, ("community", "CD2"): 23}
+    cells = pd.DataFrame(
+        [
+            r
+            for (layer, geo), n in homeless.items()
+            for r in _rows(layer, geo, "students", {"homeless": n})
+        ]
+    )
+    parents = build_parents(schools, {})
+    primary_only = protection_stage(cells, parents, complements=False)
+    assert _pinned(primary_only, schools, cells) == [
+        (
+            "city",
+            "city",
+            "students",
+            "homeless",
+            "difference (numerator): city city minus community CD1 + community CD2",
+            4,
+            4,
+        )
+    ]
+    assert _pinned(protection_stage(cells, parents, where=schools), schools, cells) == []

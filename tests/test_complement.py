@@ -519,3 +519,44 @@ def test_the_audit_names_a_difference_at_risk_by_its_published_figures():
         "absent_40_days (denominator minus numerator) for all, all grades, city city: "
         "recoverable from published numbers to between 3 and 3"
     )
+
+
+def test_two_differences_over_the_same_school_are_one_count():
+    # Schools: a 20 in school district D1 and no community district; b 30 in D2 and
+    # CD1; c 5 in D2 and CD2; d 40 in D3 and CD2. So the city is 95, D1 20, D2 35,
+    # D3 40, CD1 30, CD2 45. CD1 lies within D2 and D3 within CD2, by their schools:
+    # D2 - CD1 and CD2 - D3 are both school c. Withhold the three school districts. A
+    # reader who knows the schools adds the two: D2 + D3 = CD1 + CD2 = 75, so D1 =
+    # 95 - 75 = 20. Taken as two unknowns r1 = D2 - CD1 and r2 = CD2 - D3, they leave
+    # D1 = 95 - (30 + r1) - (45 - r2) = 20 - r1 + r2, anywhere from 0 (r1 = 20) to 65
+    # (r2 = 45, D3 = 0); tied (r1 = r2), D1 is pinned.
+    schools = pd.DataFrame(
+        {
+            "school_id": ["a", "b", "c", "d"],
+            "school_district": ["D1", "D2", "D2", "D3"],
+            "community_district": [None, "CD1", "CD2", "CD2"],
+        }
+    )
+    layers = ["school_district", "community_district"]
+    within = within_by_schools(schools, layers, {})
+    rows = _students("city", "city", {"all": 95})
+    for layer, geo, n in (
+        ("school_district", "D1", 20), ("school_district", "D2", 35),
+        ("school_district", "D3", 40), ("community_district", "CD1", 30),
+        ("community_district", "CD2", 45),
+    ):  # fmt: skip
+        rows += _students(layer, geo, {"all": n})
+    cells = _cells(rows)
+    withheld = (cells["layer"] == "school_district").to_numpy()
+
+    apart = build_system(cells, count_indicators=COUNTS, parents=within)
+    assert attack_equations(apart, withheld, 10).narrow == []
+
+    tied = build_system(cells, count_indicators=COUNTS, parents=within, schools=schools)
+    # One rest for school c (5); the city minus the community districts is D1 itself.
+    assert sorted(tied.value[tied.n :]) == [5.0]
+    assert [_named(tied, n) for n in attack_equations(tied, withheld, 10).narrow] == [
+        ("school_district", "D1", "all", "all", 20.0, 20.0)
+    ]
+    protected = complement(tied, withheld, min_count=10)
+    assert attack_equations(tied, protected, 10).narrow == []

@@ -115,7 +115,10 @@ def test_demo_builds_the_whole_website(demo_build):
     for asset in ("leaflet.js", "leaflet.css", "atlas.css", "atlas-map.js", "places.js"):
         assert (build / "assets" / asset).is_file(), asset
     assert (build / "assets" / "areas-school_district.js").stat().st_size < 300_000
-    assert "atlasAreas(map_schools_map" in (build / "districts" / "9.html").read_text()
+    # Which districts keep a school of 10 or more homeless students on the map depends on
+    # what protection withholds; at least one does in this demo.
+    pages = (build / "districts").glob("*.html")
+    assert any("atlasAreas(map_schools_map" in p.read_text() for p in pages)
 
 
 def test_long_table_columns_flags_and_withheld_rows(demo_build):

@@ -46,8 +46,9 @@ from collections.abc import Callable, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from atlas.model import CITY_LAYER, SHARE_SOURCES
+from atlas.model import CITY_LAYER, SCHOOL_LAYER, SHARE_SOURCES
 from atlas.protect.exhaustive import exhaustive_equations
+from atlas.rules import packs
 
 #: total = sum of parts, among housing groups.
 GROUP_RELATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -114,9 +115,18 @@ def complement(
     return withheld()
 
 
-def build_system(cells: pd.DataFrame, *, count_indicators: set[str], parents: Parents) -> System:
+def build_system(
+    cells: pd.DataFrame,
+    *,
+    count_indicators: set[str],
+    parents: Parents,
+    schools: pd.DataFrame | None = None,
+) -> System:
     """The quantities that ``cells`` show (cells numbered by position) and the
     equations a reader knows between them.
+
+    ``schools`` (``school_id`` and a column per layer naming each school's geography,
+    empty where it lies in none) lets rests over the same schools be one quantity.
 
     ``parents`` gives, for a layer, the id of the place each of its geographies lies in,
     as a list of Series, each named after a containing layer (a district lies in its
@@ -126,8 +136,64 @@ def build_system(cells: pd.DataFrame, *, count_indicators: set[str], parents: Pa
     quantities = shown.drop_duplicates(_Q).reset_index(drop=True)[[*_Q, "value"]]
     quantities["q"] = np.arange(len(quantities))
     shown = shown.merge(quantities[[*_Q, "q"]], on=_Q)
-    eqs = _equations(quantities, count_indicators, parents)
+    areas = None
+    if schools is not None:
+        areas = Areas(schools, [c for c in schools.columns if c != "school_id"])
+        quantities["area"] = areas.number(quantities)
+    eqs = _equations(quantities, count_indicators, parents, areas)
     return System(quantities, shown, eqs, n_cells=len(cells))
+
+
+#: Indicators that count a student in every school and geography attended (Ohio): the
+#: rest of their geographic equations counts students twice, not the students of an area.
+PER_UNIT = {i for pack in packs().values() for i in pack.per_unit}
+
+
+class Areas:
+    """The set of schools of each geography, every distinct set numbered once.
+
+    A layer's figure for a geography counts the students of its schools (school
+    locations are public), for every indicator but those counted per unit. So the rest
+    of "the city (or a geography) minus the geographies of a layer within it" counts the
+    students of the schools left over, and two rests, or a rest and a geography, over the
+    same schools are the same count.
+    """
+
+    def __init__(self, schools: pd.DataFrame, layers: Iterable[str]) -> None:
+        self.sets: list[frozenset[str]] = []
+        self._ids: dict[frozenset[str], int] = {}
+        ids = schools["school_id"].astype(str)
+        self.of = {(CITY_LAYER, CITY_LAYER): self.id(frozenset(ids))}
+        self.of |= {(SCHOOL_LAYER, s): self.id(frozenset([s])) for s in ids}
+        for layer in layers:
+            for geo, members in school_sets(schools.assign(school_id=ids), layer).items():
+                self.of[(layer, str(geo))] = self.id(members)
+
+    def id(self, members: frozenset[str]) -> int:
+        if members not in self._ids:
+            self._ids[members] = len(self.sets)
+            self.sets.append(members)
+        return self._ids[members]
+
+    def number(self, places: pd.DataFrame) -> np.ndarray:
+        """Each row's geography's number (-1 for one unknown here, or per unit)."""
+        known = pd.Series(self.of)
+        index = pd.MultiIndex.from_frame(places[["layer", "geo_id"]].astype(str))
+        out = known.reindex(index).fillna(-1).to_numpy(np.int64)
+        return np.where(places["family"].isin(PER_UNIT).to_numpy(), -1, out)
+
+    def rest(self, top: int, parts: Iterable[int]) -> int:
+        """The number of the schools of ``top`` outside ``parts``; -1 unless every part
+        lies within ``top`` (a declared parent need not hold its parts' schools)."""
+        if top < 0:
+            return -1
+        inside = self.sets[top]
+        left = set(inside)
+        for part in parts:
+            if part < 0 or not self.sets[part] <= inside:
+                return -1
+            left -= self.sets[part]
+        return self.id(frozenset(left))
 
 
 def school_sets(schools: pd.DataFrame, layer: str) -> pd.Series:
@@ -186,14 +252,16 @@ class System:
         self.quantities = quantities
         self.shown = shown
         self.n = len(quantities)
-        # An equation's unpublished rest is a quantity of its own, hidden for good.
+        # An equation's unpublished rest is a quantity of its own, hidden for good; the
+        # rests of several equations over the same schools are one quantity, and one
+        # over exactly a geography's schools is that geography's (_same_rests).
         rest = eqs.loc[eqs["rest"].notna()].drop_duplicates("eq")
+        own, rest_q = _same_rests(rest, quantities)
         #: Per rest: a difference between geographies (an area), not a gap between a
         #: rate's population and the students, or between nested rules.
-        self.rest_area = rest["block"].str.startswith("layer:").to_numpy()
-        rest_q = self.n + np.arange(len(rest))
+        self.rest_area = own["block"].astype(str).str.startswith("layer:").to_numpy()
         self.value = np.concatenate(
-            [quantities["value"].to_numpy(float), rest["rest"].abs().to_numpy(float)]
+            [quantities["value"].to_numpy(float), own["rest"].abs().to_numpy(float)]
         )
         self.eq = np.concatenate([eqs["eq"].to_numpy(), rest["eq"].to_numpy()])
         self.q = np.concatenate([eqs["q"].to_numpy(), rest_q])
@@ -289,6 +357,46 @@ class System:
         return best["q"].unique()
 
 
+def _same_rests(rest: pd.DataFrame, quantities: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rests that are quantities of their own (one row each), and each equation's
+    rest quantity (in ``rest``'s order).
+
+    ``rest`` has an equation's first member (its family, measure, year, group and band)
+    and, for a geographic equation, ``rest_area``: the number of the set of schools its rest
+    counts (-1 if none). Rests of the same indicator, group, band and year over the same
+    schools are one quantity; a rest over exactly the schools of a geography is that
+    geography's quantity, where the values agree (they always do for a count made school
+    by school; a mismatch keeps the rest apart).
+    """
+    n = len(quantities)
+    keys = ["family", "measure", "year", "group", "grade_band", "area"]
+    first = quantities.iloc[rest["q"].to_numpy()][keys[:-1]].reset_index(drop=True)
+    frame = first.assign(
+        area=rest["rest_area"].to_numpy(np.int64),
+        value=rest["rest"].to_numpy(),
+        row=np.arange(len(rest)),
+    )
+    # A count of the students of an area is at least zero: a negative rest is not one.
+    pooled = (frame["area"] >= 0) & (frame["value"] > 0)
+    target = np.full(len(rest), -1, dtype=np.int64)
+    if pooled.any() and "area" in quantities:
+        named = quantities.loc[quantities["area"] >= 0, [*keys, "q", "value"]]
+        hit = frame[pooled].merge(named, on=keys, suffixes=("", "_q"))
+        hit = hit[hit["value"] == hit["value_q"]]
+        target[hit["row"].to_numpy()] = hit["q"].to_numpy()
+    left = target < 0
+    group = np.arange(len(rest))
+    share = left & pooled.to_numpy()
+    if share.any():
+        same = frame[share].groupby(keys + ["value"], sort=False)["row"].transform("min")
+        group[frame.index[share]] = same.to_numpy()
+    firsts = np.flatnonzero(left & (group == np.arange(len(rest))))
+    number = np.full(len(rest), -1, dtype=np.int64)
+    number[firsts] = n + np.arange(len(firsts))
+    target[left] = number[group[left]]
+    return rest.iloc[firsts], target
+
+
 def _shown_quantities(cells: pd.DataFrame, count_indicators: set[str]) -> pd.DataFrame:
     """One row per (cell, quantity it shows), with the quantity's value and whether it
     is the cell's small side (``secret``: what the primary rule protects)."""
@@ -328,7 +436,10 @@ def _shown_quantities(cells: pd.DataFrame, count_indicators: set[str]) -> pd.Dat
 
 
 def _equations(
-    quantities: pd.DataFrame, count_indicators: set[str], parents: Parents
+    quantities: pd.DataFrame,
+    count_indicators: set[str],
+    parents: Parents,
+    areas: Areas | None = None,
 ) -> pd.DataFrame:
     """Every equation as rows (eq, q, coef), plus ``rest``: the unpublished difference
     (NaN where the equation holds exactly among published quantities)."""
@@ -351,9 +462,9 @@ def _equations(
     for layer in q["layer"].unique():
         if layer == CITY_LAYER:
             continue
-        blocks.append(_layer_equation(q, layer, None))
+        blocks.append(_layer_equation(q, layer, None, areas))
         for parent in parents.get(layer, []):
-            blocks.append(_layer_equation(q, layer, parent))
+            blocks.append(_layer_equation(q, layer, parent, areas))
     blocks.append(_denominator_equations(q, count_indicators))
     # Rates declared to partition their population (atlas.protect.exhaustive).
     partitions = exhaustive_equations(q)
@@ -361,10 +472,12 @@ def _equations(
         blocks.append(_finish(partitions, "exhaustive"))
     blocks = [b for b in blocks if len(b)]
     if not blocks:  # nothing published adds up to anything else
-        return pd.DataFrame({"eq": [], "q": [], "coef": [], "rest": [], "block": []})
+        empty: dict[str, list[float]] = {"eq": [], "q": [], "coef": [], "rest": [], "block": []}
+        return pd.DataFrame({**empty, "rest_area": []})
     eqs = pd.concat(blocks, ignore_index=True)
     eqs["eq"] = eqs.groupby(["block", "key"], sort=True).ngroup()
-    return eqs[["eq", "q", "coef", "rest", "block"]]
+    eqs["rest_area"] = eqs["rest_area"].fillna(-1) if "rest_area" in eqs else -1
+    return eqs[["eq", "q", "coef", "rest", "block", "rest_area"]]
 
 
 def _finish(rows: pd.DataFrame, block: str) -> pd.DataFrame:
@@ -395,8 +508,11 @@ def _sum_equation(
     return _finish(rows[["key", "q", "coef", "value"]], f"{tag}{dim}:{total}:{','.join(members)}")
 
 
-def _layer_equation(q: pd.DataFrame, layer: str, parent: pd.Series | None) -> pd.DataFrame:
-    """The city (or each parent) as the sum of the layer's geographies."""
+def _layer_equation(
+    q: pd.DataFrame, layer: str, parent: pd.Series | None, areas: Areas | None = None
+) -> pd.DataFrame:
+    """The city (or each parent) as the sum of the layer's geographies; with ``areas``,
+    each equation's ``rest_area``, the number of the schools its rest counts."""
     by = ["family", "measure", "year", "group", "grade_band"]
     children = q[q["layer"] == layer]
     if parent is None:
@@ -412,7 +528,29 @@ def _layer_equation(q: pd.DataFrame, layer: str, parent: pd.Series | None) -> pd
     keyed = keyed[has_total]
     keyed["key"] = keyed.groupby([*by, "_top"]).ngroup().astype(str)
     name = f"layer:{layer}:{'city' if parent is None else parent.name}"
-    return _finish(keyed[["key", "q", "coef", "value"]], name)
+    columns = ["key", "q", "coef", "value"]
+    if areas is not None:
+        keyed["rest_area"] = _rest_areas(keyed, areas)
+        columns.append("rest_area")
+    return _finish(keyed[columns], name)
+
+
+def _rest_areas(keyed: pd.DataFrame, areas: Areas) -> np.ndarray:
+    """Per row of ``keyed`` (an equation's total, coef 1, and its parts, coef -1, with
+    each row's ``area``), the number of the schools its equation's rest counts."""
+    parts = keyed[keyed["coef"] < 0].sort_values("area")
+    with_parts = parts.groupby("key", sort=False)["area"].agg(tuple)
+    total = keyed[keyed["coef"] > 0].drop_duplicates("key").set_index("key")["area"]
+    pairs = pd.DataFrame({"top": total, "parts": with_parts.reindex(total.index)})
+    pairs["parts"] = pairs["parts"].apply(lambda t: t if isinstance(t, tuple) else ())
+    found = {
+        (top, parts): areas.rest(int(top), parts)
+        for top, parts in pairs.drop_duplicates().itertuples(index=False)
+    }
+    per_key = pd.Series(
+        [found[(top, parts)] for top, parts in pairs.itertuples(index=False)], index=pairs.index
+    )
+    return keyed["key"].map(per_key).to_numpy(np.int64)
 
 
 def _denominator_equations(q: pd.DataFrame, count_indicators: set[str]) -> pd.DataFrame:

@@ -74,20 +74,25 @@ def protect_cells(
     carried: editions.Carry | None = None,
     internal: pd.Series | None = None,
     complements: bool = True,
+    schools: pd.DataFrame | None = None,
 ) -> Protection:
     """Protect ``cells`` (computed, unprotected): rates rounded to ``precision`` decimal
     places. ``carried``, the previous edition matched with these cells: what it withheld
     stays withheld, and what it published is known to the reader. ``internal`` marks the
     cells protected with the others but never published (the previous edition's
     geographies of a redrawn layer). ``complements=False`` stops at the primary rule
-    (and what is carried): not safe to publish, for showing what complements are for."""
+    (and what is carried): not safe to publish, for showing what complements are for.
+    ``schools`` (``school_id`` and each school's geography per layer) ties the rests of
+    equations over the same schools (:class:`~atlas.protect.complement.Areas`)."""
     min_count = privacy.min_count
     primary = primary_withheld(
         cells, count_indicators=COUNTS, place_counts=PLACES, min_count=min_count
     )
     students = ~cells["indicator"].isin(PLACES)
     system_cells = cells[students].reset_index(drop=True)
-    system = build_system(system_cells, count_indicators=COUNTS - PLACES, parents=parents)
+    system = build_system(
+        system_cells, count_indicators=COUNTS - PLACES, parents=parents, schools=schools
+    )
     fixed = primary if carried is None else primary | carried.withheld
     known: dict[str, int] = {}
     if carried is not None:
