@@ -23,6 +23,7 @@ from atlas.model import Rendered
 from atlas.protect import protect
 from atlas.protect.complement import build_system, complement, within_by_schools
 from atlas.protect.primary import primary_withheld
+from atlas.protect.report import write_privacy_report
 from atlas.protect.stage import audit_check
 
 COUNTS = {"students"}
@@ -560,3 +561,34 @@ def test_two_differences_over_the_same_school_are_one_count():
     ]
     protected = complement(tied, withheld, min_count=10)
     assert attack_equations(tied, protected, 10).narrow == []
+
+
+def test_the_privacy_report_says_how_many_counts_were_not_proven_safe(tmp_path):
+    audit_result = {
+        "passed": True,
+        "min_count": 10,
+        "targets": 1200,
+        "differences": 200,
+        "by_equation_only": 900,
+        "proven_in_pieces": 50,
+        "seconds": 2.5,
+    }
+    report = {
+        "cells": 0,
+        "withheld_by_reason": {},
+        "by_group": [],
+        "hidden": [],
+        "audit": audit_result,
+    }
+    write_privacy_report(report, tmp_path)
+    page = " ".join((tmp_path / "privacy.html").read_text().split())
+    assert (
+        "Passed, on 1,200 withheld counts and differences of 1 to 9 students that no cell "
+        "shows (200 of them differences; 2.5 s). 300 were proven by linear programming: "
+        "none can be narrowed to fewer than 10 possible values (50 of them in pieces"
+    ) in page
+    assert "<strong>900 were not proven safe</strong>: they lie in blocks too large" in page
+    # Without proofs in pieces (the default), the sentence says nothing of them.
+    write_privacy_report({**report, "audit": {**audit_result, "proven_in_pieces": 0}}, tmp_path)
+    page = " ".join((tmp_path / "privacy.html").read_text().split())
+    assert "possible values. <strong>900 were not proven safe" in page

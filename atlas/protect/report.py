@@ -103,16 +103,18 @@ td:first-child,th:first-child{text-align:left}.fail{color:#a00}</style></head><b
 <h1>Privacy report</h1>
 <p><strong>Internal: do not publish.</strong> It says which cells the primary rule withheld.</p>
 <h2>Audit</h2>
-{% if report.audit.passed %}<p>Passed: no withheld count could be narrowed to fewer than
-{{ report.audit.min_count }} possible values ({{ "{:,}".format(report.audit.targets) }} counts,
-{{ "{:,}".format(report.audit.differences) }} of them differences of 1 to
-{{ report.audit.min_count - 1 }} students that no cell shows; {{ report.audit.seconds }} s).
-Of these, {{ "{:,}".format(report.audit.targets - report.audit.by_equation_only) }}
-were proven by linear programming ({{ "{:,}".format(report.audit.proven_in_pieces) }}
-of them in pieces of blocks too large to solve whole, the student counts first held at
-their true values, then moved);
-{{ "{:,}".format(report.audit.by_equation_only) }} lie in such blocks, were not proven in
-pieces, and were checked equation by equation only, which is not a proof.</p>
+{% if report.audit.passed %}{% set a = report.audit %}<p>Passed, on
+{{ "{:,}".format(a.targets) }} withheld counts and differences of 1 to {{ a.min_count - 1 }}
+students that no cell shows ({{ "{:,}".format(a.differences) }} of them differences;
+{{ a.seconds }} s). {{ "{:,}".format(a.targets - a.by_equation_only) }} were proven by linear
+programming: none can be narrowed to fewer than {{ a.min_count }} possible values{% if
+a.proven_in_pieces %} ({{ "{:,}".format(a.proven_in_pieces) }} of them in pieces of blocks
+too large to solve whole, the student counts first held at their true values, then
+moved){% endif %}.
+{% if a.by_equation_only %}<strong>{{ "{:,}".format(a.by_equation_only) }} were not proven
+safe</strong>: they lie in blocks too large to solve, and were checked equation by equation
+only, which finds what one published equation gives away but not what several give away
+together.{% endif %}</p>
 {% else %}<p class="fail">Failed: {{ report.audit.exposures|length }} withheld count(s) can be
 narrowed too far. Nothing was published.</p>
 <ul>{% for e in report.audit.exposures[:500] %}<li>{{ e }}</li>{% endfor %}</ul>{% endif %}
