@@ -8,6 +8,7 @@ withheld; the complement chosen is the cheapest, as reasoned in the test.
 
 from __future__ import annotations
 
+import os
 from types import SimpleNamespace
 
 import numpy as np
@@ -15,7 +16,7 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-from atlas.audit import audit
+from atlas.audit import audit, equations
 from atlas.audit.equations import _prove_in_pieces, attack_equations
 from atlas.config import Indicators, Privacy
 from atlas.errors import ProtectionError
@@ -414,6 +415,117 @@ def test_a_stricter_rule_published_beside_a_looser_one_bounds_its_withheld_count
     assert attack_equations(system, withheld, 10).narrow == []
     # Hiding more than the two cells is what closes it.
     assert withheld.sum() > secret.sum()
+
+
+def test_a_leak_in_a_block_of_thousands_of_unknowns_is_found_by_the_default_audit():
+    # Borough B holds the stricter-rule example above: homeless missing 40 days is 2 to
+    # 10 from B's own figures, whatever else is published. Borough C's 600 schools
+    # (parents: school -> borough) each have 20 students, 10 homeless and 10 housed,
+    # and 1 homeless and 1 housed missing 40 days (withheld by the primary rule). The
+    # city's, C's and B's counts of homeless and housed missing 40 days are withheld
+    # too, so the city = B + C and C = its schools tie B's withheld counts to the 3,600
+    # withheld counts of C's schools: one block of more than 3,000 unknowns, where no
+    # single equation gives B's count away.
+    schools = [f"s{i:03d}" for i in range(600)]
+    b = {"all": 100, "homeless": 40, "housed": 60}
+    c = {g: 600 * n for g, n in {"all": 20, "homeless": 10, "housed": 10}.items()}
+    rows = _students("borough", "B", b) + _students("borough", "C", c)
+    rows += _students("city", "city", {g: b[g] + c[g] for g in b})
+    missing = {
+        "B": {"all": 30, "homeless": 3, "housed": 27},
+        "C": {"all": 1200, "homeless": 600, "housed": 600},
+    }
+    missing["city"] = {g: missing["B"][g] + missing["C"][g] for g in b}
+    for geo, counts in missing.items():
+        layer = "city" if geo == "city" else "borough"
+        students = b if geo == "B" else c if geo == "C" else {g: b[g] + c[g] for g in b}
+        rows += [
+            ("absent_40_days", layer, geo, g, "all", n, students[g]) for g, n in counts.items()
+        ]
+    rows += [
+        ("chronic_absence_nyc", "borough", "B", g, "all", n, b[g])
+        for g, n in {"all": 38, "homeless": 10, "housed": 28}.items()
+    ]
+    for school in schools:
+        rows += _students("school", school, {"all": 20, "homeless": 10, "housed": 10})
+        rows += [
+            ("absent_40_days", "school", school, g, "all", n, d)
+            for g, n, d in (("all", 2, 20), ("homeless", 1, 10), ("housed", 1, 10))
+        ]
+    cells = _cells(rows)
+    parents = {"school": [pd.Series("C", index=schools, name="borough")]}
+    missing_by_group = (cells["indicator"] == "absent_40_days") & (cells["group"] != "all")
+    primary = primary_withheld(cells, count_indicators=COUNTS, min_count=10)
+    secret = (primary | missing_by_group).to_numpy()
+    system = build_system(cells, count_indicators=COUNTS, parents=parents)
+    found = attack_equations(system, secret, 10)
+    assert found.unproven == 0 and found.targets > 3000
+    narrow = [_named(system, n) for n in found.narrow]
+    # B's homeless missing 40 days, 2 to 10, and those not missing, 40 minus that.
+    at_b = {n[4:] for n in narrow if n[:3] == ("borough", "B", "homeless")}
+    assert at_b == {(2.0, 10.0), (30.0, 38.0)}
+    # Checked equation by equation only (the limit of earlier releases), B's count
+    # passed; only the gap 38 - 30 = 8 of the two rules' published totals, in a block of
+    # its own, was found.
+    old = attack_equations(system, secret, 10, max_block=3000)
+    assert old.unproven > 3000
+    assert [_named(system, n)[:3] for n in old.narrow] == [("difference", None, None)]
+
+
+def test_blocks_solved_side_by_side_in_worker_processes_give_the_intervals_worked_by_hand(
+    monkeypatch,
+):
+    # Unknowns s = y + n with y + r1 = 4, n + r2 = 12, n - r3 = 8 (r's at least zero):
+    # y is 0..4 (3 now), n 8..12 (9 now), s 8..16 (12 now). As changes from the truth:
+    # s -4..+4, y -3..+1, n -1..+3.
+    a = sparse.csr_matrix(
+        np.array(
+            [[1.0, -1, -1, 0, 0, 0], [0, 1, 0, 1, 0, 0], [0, 0, 1, 0, 1, 0], [0, 0, 1, 0, 0, -1]]
+        )
+    )
+    targets = np.array([True, True, True, False, False, False])
+    jobs = [
+        (a, np.array([12.0, 3, 9, 1, 3, 1]) + k * np.array([0, 0, 0, 1, 0, 0]), targets)
+        for k in range(3)
+    ]
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    started = []
+    monkeypatch.setattr(equations._Worker, "__init__", _spy(equations._Worker.__init__, started))
+    found = equations._solve_blocks(jobs, 10, parallel_from=0)
+    assert len(started) == 1  # two shares: one solved here, one by a worker
+    # r1 grows by k: y is then 0..4 + k.
+    for k, (low, high, programs) in enumerate(found):
+        assert programs > 0
+        assert list(low[:3]) == pytest.approx([-4, -3, -1])
+        assert list(high[:3]) == pytest.approx([4 + k, 1 + k, 3])
+
+
+def test_counts_proven_wide_are_not_solved_again_when_more_cells_are_withheld():
+    # The suspension example above: the 4 withheld counts of homeless and housed each
+    # move by at least 10.
+    cells = _suspension(
+        {"all": 200, "homeless": 40, "housed": 160}, {"all": 26, "homeless": 6, "housed": 20}
+    )
+    system = build_system(cells, count_indicators=COUNTS, parents={})
+    proven = np.zeros(len(system.value), dtype=bool)
+    rates = ((cells["indicator"] == "suspension") & (cells["group"] != "all")).to_numpy()
+    first = attack_equations(system, rates, 10, proven=proven)
+    assert first.narrow == [] and first.programs > 0 and proven.sum() == 4
+    again = attack_equations(system, rates, 10, proven=proven)
+    assert again.narrow == [] and again.programs == 0 and again.targets == 4
+    # The homeless and housed students withheld too: 2 more counts to solve, both wide
+    # (homeless students can be anything from the 6 suspended up).
+    more = rates | ((cells["indicator"] == "students") & (cells["group"] != "all")).to_numpy()
+    last = attack_equations(system, more, 10, proven=proven)
+    assert last.narrow == [] and last.programs > 0 and last.targets == 6 and proven.sum() == 6
+
+
+def _spy(method, calls):
+    def spied(self, *args, **kwargs):
+        calls.append(args)
+        return method(self, *args, **kwargs)
+
+    return spied
 
 
 def test_a_community_district_within_a_council_district_gives_away_the_schools_between():

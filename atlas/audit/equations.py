@@ -23,6 +23,11 @@ one that is not is left "by equation only", never declared narrow.
 
 from __future__ import annotations
 
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass
 
 import highspy
@@ -64,7 +69,11 @@ TOLERANCE = 1e-6
 
 
 #: Blocks with more unknowns than this are checked equation by equation only.
-MAX_BLOCK = 3000
+MAX_BLOCK = 20_000
+#: Blocks of at least this many unknowns are solved in worker processes, side by side.
+PARALLEL_FROM = 2000
+#: HiGHS's simplex strategies: its own choice, and the primal simplex.
+CHOOSE, PRIMAL = 0, 4
 
 
 def attack_equations(
@@ -75,6 +84,8 @@ def attack_equations(
     *,
     pieces: bool = False,
     gaps: bool = True,
+    proven: np.ndarray | None = None,
+    parallel_from: int = PARALLEL_FROM,
 ) -> EquationAttack:
     """Solve every withheld quantity's interval; ``withheld`` flags the cells.
 
@@ -84,6 +95,13 @@ def attack_equations(
     withheld quantities are then proven where they can be with the block's student
     counts held at their true values (the module's docstring says why that is sound);
     the rest are counted in ``unproven``.
+
+    ``proven`` (one flag per quantity, updated here) marks the quantities already shown
+    to be at least ``min_count`` wide while fewer cells were withheld; no program is
+    solved for them again. That is sound because withholding more cells only turns
+    published quantities into unknowns: every solution found before is still one, with
+    the newly withheld quantities at their true values. The caller keeps the flags only
+    while the cells withheld grow.
     """
     n_all = len(system.value)
     visible = np.zeros(n_all, dtype=bool)
@@ -101,6 +119,8 @@ def attack_equations(
         small_rest[system.n :] &= system.rest_area
     # A withheld true zero counts no student: there is no one to protect in it.
     target = unknown & (shown_by_cell | small_rest) & (system.value > 0)
+    # Targets to solve: those not already proven wide.
+    push = target if proven is None else target & ~proven
     # Equations restricted to the unknowns.
     keep = unknown[system.q]
     eq, q, coef = system.eq[keep], system.q[keep], system.coef[keep]
@@ -112,6 +132,7 @@ def attack_equations(
     n_blocks, col_label, row_label = _components(matrix)
     value = system.value[cols]
     is_target = target[cols]
+    is_pushed = push[cols]
     # Each unknown's family; the equations' own unknowns (past system.n) have none.
     family = np.full(n_all, "", dtype=object)
     family[: len(system.quantities)] = system.quantities["family"].to_numpy()
@@ -122,6 +143,7 @@ def attack_equations(
     row_bounds, row_order = _slices(row_label, n_blocks)
     # Rows and columns sorted by block, so that each block is one contiguous slice.
     sorted_matrix = matrix[row_order][:, order].tocsr()
+    jobs: list[tuple[np.ndarray, sparse.csr_matrix]] = []  # blocks to solve whole
     for b in range(n_blocks):
         block_cols = order[bounds[b] : bounds[b + 1]]
         if not is_target[block_cols].any():
@@ -133,24 +155,86 @@ def attack_equations(
                 result.narrow.append(Narrow(int(cols[c]), float("nan"), float("nan")))
             if pieces:
                 held = family[cols[block_cols]] == HELD_FAMILY
-                proven, solved = _prove_in_pieces(
+                in_pieces, solved = _prove_in_pieces(
                     sub, value[block_cols], is_target[block_cols], held, min_count
                 )
                 result.programs += solved
-                result.proven_in_pieces += int(proven.sum())
-                result.unproven += int((is_target[block_cols] & ~proven).sum())
+                result.proven_in_pieces += int(in_pieces.sum())
+                result.unproven += int((is_target[block_cols] & ~in_pieces).sum())
             else:
                 result.unproven += int(is_target[block_cols].sum())
             continue
         result.blocks += 1
-        low, high, programs = _intervals(sub, value[block_cols], is_target[block_cols], min_count)
+        if is_pushed[block_cols].any():
+            jobs.append((block_cols, sub))
+    intervals = _solve_blocks(
+        [(sub, value[c], is_pushed[c]) for c, sub in jobs], min_count, parallel_from
+    )
+    for (block_cols, _), (low, high, programs) in zip(jobs, intervals, strict=True):
         result.programs += programs
-        for i in np.flatnonzero(is_target[block_cols] & (high - low < min_count - 1e-6)):
+        wide = high - low >= min_count - 1e-6
+        if proven is not None:
+            proven[cols[block_cols[is_pushed[block_cols] & wide]]] = True
+        for i in np.flatnonzero(is_pushed[block_cols] & ~wide):
             c = block_cols[i]
             result.narrow.append(
                 Narrow(int(cols[c]), float(value[c] + low[i]), float(value[c] + high[i]))
             )
     return result
+
+
+Job = tuple[sparse.csr_matrix, np.ndarray, np.ndarray]  # equations, values, targets
+
+
+def _solve_blocks(
+    jobs: list[Job], min_count: int, parallel_from: int = PARALLEL_FROM
+) -> list[tuple[np.ndarray, np.ndarray, int]]:
+    """:func:`_intervals` of every block. Blocks of at least ``parallel_from`` unknowns
+    are shared among the cores: the first share is solved here, each other one by a
+    worker process, side by side."""
+    out: list[tuple[np.ndarray, np.ndarray, int] | None] = [None] * len(jobs)
+    size = [a.shape[1] for a, _, _ in jobs]
+    heavy = sorted((i for i, n in enumerate(size) if n >= parallel_from), key=lambda i: -size[i])
+    # Each heavy block, largest first, to the share with the fewest unknowns so far.
+    shares: list[list[int]] = [[] for _ in range(min(len(heavy), len(os.sched_getaffinity(0))))]
+    for i in heavy:
+        min(shares, key=lambda share: sum(size[j] for j in share)).append(i)
+    workers = [_Worker([jobs[i] for i in share], min_count) for share in shares[1:]]
+    here = [i for i in range(len(jobs)) if size[i] < parallel_from] + (shares[0] if shares else [])
+    for i in here:
+        out[i] = _intervals(*jobs[i], min_count)
+    for worker, share in zip(workers, shares[1:], strict=True):
+        for i, found in zip(share, worker.result(), strict=True):
+            out[i] = found
+    return out  # type: ignore[return-value]
+
+
+class _Worker:
+    """A process of its own (``python -m atlas.audit.worker``) solving blocks'
+    intervals: it reads the jobs from its standard input, and writes the intervals to
+    its standard output."""
+
+    def __init__(self, jobs: list[Job], min_count: int) -> None:
+        self.errors = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "atlas.audit.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.errors,
+        )
+        assert self.process.stdin is not None
+        with self.process.stdin as stdin:
+            pickle.dump((jobs, min_count), stdin, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def result(self) -> list[tuple[np.ndarray, np.ndarray, int]]:
+        assert self.process.stdout is not None
+        with self.process.stdout as stdout, self.errors:
+            out = stdout.read()
+            if self.process.wait() != 0:
+                self.errors.seek(0)
+                raise RuntimeError(f"an audit worker failed:\n{self.errors.read().decode()}")
+        found: list[tuple[np.ndarray, np.ndarray, int]] = pickle.loads(out)
+        return found
 
 
 def _components(matrix: sparse.csr_matrix) -> tuple[int, np.ndarray, np.ndarray]:
@@ -314,6 +398,7 @@ class _Program:
         self.highs.passModel(lp)
         self.cols = np.arange(self.n, dtype=np.int32)
         self.status = highspy.HighsModelStatus.kNotset
+        self.solved = False
 
     def solve(
         self,
@@ -328,7 +413,12 @@ class _Program:
             rows = np.arange(self.m, dtype=np.int32)
             self.highs.changeRowsBounds(self.m, rows, rhs, rhs)  # type: ignore[attr-defined]
         self.highs.changeColsCost(self.n, self.cols, cost)
+        # Only the costs changed since the last solve: its basis is still feasible, and
+        # the primal simplex goes on from it (several times faster than the dual here).
+        again = bounds is None and rhs is None and self.solved
+        self.highs.setOptionValue("simplex_strategy", PRIMAL if again else CHOOSE)
         self.highs.run()
+        self.solved = True
         self.status = self.highs.getModelStatus()
         if self.status != highspy.HighsModelStatus.kOptimal:
             return None

@@ -56,10 +56,20 @@ def audit_check(
     system: System, min_count: int, *, gaps: bool = True
 ) -> Callable[[np.ndarray], np.ndarray]:
     """The audit's attacker as :func:`~atlas.protect.complement.complement`'s ``check``:
-    given the cells withheld, the quantities it pins to fewer than ``min_count`` values."""
+    given the cells withheld, the quantities it pins to fewer than ``min_count`` values.
+
+    Each check after the first has more cells withheld (complements are only added), so
+    what an earlier one proved wide stays proven and is not solved again; should the
+    cells withheld ever shrink, it starts over."""
+    proven = np.zeros(len(system.value), dtype=bool)
+    before = np.zeros(system.n_cells, dtype=bool)
 
     def check(withheld: np.ndarray) -> np.ndarray:
-        found = attack_equations(system, withheld, min_count, gaps=gaps).narrow
+        nonlocal before
+        if (before & ~withheld).any():
+            proven[:] = False
+        before = withheld.copy()
+        found = attack_equations(system, withheld, min_count, gaps=gaps, proven=proven).narrow
         return np.array([n.quantity for n in found], dtype=np.int64)
 
     return check
