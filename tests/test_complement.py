@@ -494,7 +494,7 @@ def test_blocks_solved_side_by_side_in_worker_processes_give_the_intervals_worke
     found = equations._solve_blocks(jobs, 10, parallel_from=0)
     assert len(started) == 1  # two shares: one solved here, one by a worker
     # r1 grows by k: y is then 0..4 + k.
-    for k, (low, high, programs) in enumerate(found):
+    for k, (low, high, programs, _) in enumerate(found):
         assert programs > 0
         assert list(low[:3]) == pytest.approx([-4, -3, -1])
         assert list(high[:3]) == pytest.approx([4 + k, 1 + k, 3])
@@ -561,6 +561,63 @@ def test_a_community_district_within_a_council_district_gives_away_the_schools_b
     # difference is anything from 0 to 100.
     assert set(cells.loc[withheld, "geo_id"]) == {"C1", "C2", "K1", "K2"}
     assert after.narrow == []
+
+
+def test_a_count_pinned_through_equations_it_is_not_in_gets_a_complement_where_they_bind():
+    # Homeless students of borough B and district D1 within it (B's other districts
+    # unpublished, so B - D1 is a difference area for each group):
+    #                 homeless  shelter  doubled up  unsheltered  other
+    #   B                  66       27          20            9     10
+    #   D1                 40       17          10            5      8
+    # The primary rule withholds the 9, 5 and 8; the rounds add B's 10 (B's group
+    # equation had one unknown). Then B's unsheltered and other are 19 together, D1's
+    # 13, so the two differences (4 unsheltered, 2 other) add up to 6: each is 0 to 6.
+    # Neither is in B's or D1's group equation, the two that bind, and the equations
+    # each is in (B = D1 + difference) hold no published count left to withhold.
+    rows = _students(
+        "borough",
+        "B",
+        {"homeless": 66, "shelter": 27, "doubled_up": 20, "unsheltered": 9, "other_homeless": 10},
+    )
+    rows += _students(
+        "district",
+        "D1",
+        {"homeless": 40, "shelter": 17, "doubled_up": 10, "unsheltered": 5, "other_homeless": 8},
+    )
+    cells = _cells(rows)
+    parents = {"district": [pd.Series({"D1": "B"}, name="borough")]}
+    secret = primary_withheld(cells, count_indicators=COUNTS, min_count=10).to_numpy()
+    rounds_only = build_system(cells, count_indicators=COUNTS, parents=parents)
+    withheld = complement(rounds_only, secret, min_count=10)
+    hidden = cells.loc[withheld]
+    assert set(zip(hidden["geo_id"], hidden["group"], strict=True)) == {
+        ("B", "unsheltered"), ("B", "other_homeless"), ("D1", "unsheltered"),
+        ("D1", "other_homeless"),
+    }  # fmt: skip
+    system = build_system(cells, count_indicators=COUNTS, parents=parents)
+    narrow = attack_equations(system, withheld, 10).narrow
+    assert sorted(_named(system, n)[4:] for n in narrow) == [(0.0, 6.0), (0.0, 6.0)]
+    # The equations binding at their ends include both group equations.
+    groups = {
+        e for e in np.unique(system.eq)
+        if set(system.quantities.iloc[system.q[(system.eq == e) & (system.q < system.n)]]["group"])
+        == {"homeless", "shelter", "doubled_up", "unsheltered", "other_homeless"}
+    }  # fmt: skip
+    assert len(groups) == 2
+    assert all(groups <= set(n.binding) for n in narrow)
+    # Widening by the differences' own equations withholds nothing more.
+    own = np.unique(rounds_only.eq[np.isin(rounds_only.q, [n.quantity for n in narrow])])
+    before = rounds_only.hidden.copy()
+    rounds_only.widen(own)
+    assert (rounds_only.hidden == before).all()
+    # The suppressor's checks, which widen where the equations bind, close it.
+    protected = complement(
+        build_system(cells, count_indicators=COUNTS, parents=parents),
+        secret,
+        min_count=10,
+        check=audit_check(system, 10),
+    )
+    assert attack_equations(system, protected, 10).narrow == []
 
 
 def test_a_rate_population_a_little_under_the_students_gives_away_the_students_outside():

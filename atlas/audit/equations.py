@@ -45,6 +45,9 @@ class Narrow:
     quantity: int
     low: float  # the interval, as values
     high: float
+    #: The equations (ids) binding at its least and greatest value: those a new
+    #: complement must open for the interval to grow.
+    binding: tuple[int, ...] = ()
 
 
 @dataclass
@@ -143,7 +146,7 @@ def attack_equations(
     row_bounds, row_order = _slices(row_label, n_blocks)
     # Rows and columns sorted by block, so that each block is one contiguous slice.
     sorted_matrix = matrix[row_order][:, order].tocsr()
-    jobs: list[tuple[np.ndarray, sparse.csr_matrix]] = []  # blocks to solve whole
+    jobs: list[tuple[np.ndarray, np.ndarray, sparse.csr_matrix]] = []  # blocks to solve whole
     for b in range(n_blocks):
         block_cols = order[bounds[b] : bounds[b + 1]]
         if not is_target[block_cols].any():
@@ -166,33 +169,44 @@ def attack_equations(
             continue
         result.blocks += 1
         if is_pushed[block_cols].any():
-            jobs.append((block_cols, sub))
+            jobs.append((block_cols, row_order[row_bounds[b] : row_bounds[b + 1]], sub))
     intervals = _solve_blocks(
-        [(sub, value[c], is_pushed[c]) for c, sub in jobs], min_count, parallel_from
+        [(sub, value[c], is_pushed[c]) for c, _, sub in jobs], min_count, parallel_from
     )
-    for (block_cols, _), (low, high, programs) in zip(jobs, intervals, strict=True):
+    for (block_cols, block_rows, _), (low, high, programs, binding) in zip(
+        jobs, intervals, strict=True
+    ):
         result.programs += programs
         wide = high - low >= min_count - 1e-6
         if proven is not None:
             proven[cols[block_cols[is_pushed[block_cols] & wide]]] = True
         for i in np.flatnonzero(is_pushed[block_cols] & ~wide):
             c = block_cols[i]
+            rows = eq_ids[block_rows[binding.get(int(i), [])]]
             result.narrow.append(
-                Narrow(int(cols[c]), float(value[c] + low[i]), float(value[c] + high[i]))
+                Narrow(
+                    int(cols[c]),
+                    float(value[c] + low[i]),
+                    float(value[c] + high[i]),
+                    tuple(int(r) for r in rows),
+                )
             )
     return result
 
 
 Job = tuple[sparse.csr_matrix, np.ndarray, np.ndarray]  # equations, values, targets
+#: A block's intervals (:func:`_intervals`): least and greatest changes, programs
+#: solved, and per target left narrow, the rows binding at its ends.
+Intervals = tuple[np.ndarray, np.ndarray, int, dict[int, np.ndarray]]
 
 
 def _solve_blocks(
     jobs: list[Job], min_count: int, parallel_from: int = PARALLEL_FROM
-) -> list[tuple[np.ndarray, np.ndarray, int]]:
+) -> list[Intervals]:
     """:func:`_intervals` of every block. Blocks of at least ``parallel_from`` unknowns
     are shared among the cores: the first share is solved here, each other one by a
     worker process, side by side."""
-    out: list[tuple[np.ndarray, np.ndarray, int] | None] = [None] * len(jobs)
+    out: list[Intervals | None] = [None] * len(jobs)
     size = [a.shape[1] for a, _, _ in jobs]
     heavy = sorted((i for i, n in enumerate(size) if n >= parallel_from), key=lambda i: -size[i])
     # Each heavy block, largest first, to the share with the fewest unknowns so far.
@@ -226,14 +240,14 @@ class _Worker:
         with self.process.stdin as stdin:
             pickle.dump((jobs, min_count), stdin, protocol=pickle.HIGHEST_PROTOCOL)
 
-    def result(self) -> list[tuple[np.ndarray, np.ndarray, int]]:
+    def result(self) -> list[Intervals]:
         assert self.process.stdout is not None
         with self.process.stdout as stdout, self.errors:
             out = stdout.read()
             if self.process.wait() != 0:
                 self.errors.seek(0)
                 raise RuntimeError(f"an audit worker failed:\n{self.errors.read().decode()}")
-        found: list[tuple[np.ndarray, np.ndarray, int]] = pickle.loads(out)
+        found: list[Intervals] = pickle.loads(out)
         return found
 
 
@@ -424,21 +438,27 @@ class _Program:
             return None
         return np.asarray(self.highs.getSolution().col_value)
 
+    def binding(self) -> np.ndarray:
+        """The rows with a non-zero dual in the last solution: those holding it back."""
+        return np.flatnonzero(np.abs(np.asarray(self.highs.getSolution().row_dual)) > 1e-9)
+
 
 def _intervals(
     a: sparse.csr_matrix,
     value: np.ndarray,
     targets: np.ndarray,
     min_count: int,
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """Each unknown's change interval around its true value (0 = the truth)."""
+) -> Intervals:
+    """Each unknown's change interval around its true value (0 = the truth), and for
+    each target whose interval stays under ``min_count`` wide, the rows (equations)
+    binding at its least and greatest value (a non-zero dual)."""
     n = a.shape[1]
     low = np.zeros(n)
     high = np.zeros(n)
     if a.shape[0] == 0:  # no equation holds it: it may be anything from 0 up
-        return -value, np.full(n, np.inf), 0
+        return -value, np.full(n, np.inf), 0, {}
     if n == 1:  # one unknown in an equation: the equation gives it away
-        return low, high, 0
+        return low, high, 0, {0: np.arange(a.shape[0])}
     # Moves of a withheld count are capped at min_count each way: a wider interval is
     # not needed, and the capped programs are bounded and quick.
     lower, upper = _bounds(value, targets, min_count)
@@ -470,11 +490,16 @@ def _intervals(
         if still_short(targets).sum() == short.sum():
             break
     cost = np.zeros(n)
+    binding: dict[int, np.ndarray] = {}
     for i in np.flatnonzero(still_short(targets)):
+        rows = []
         for sense in (-1.0, 1.0):  # maximize, then minimize
             if high[i] - low[i] >= min_count:
                 break
             cost[:] = 0.0
             cost[i] = sense
             solve(cost)
-    return low, high, programs
+            rows.append(program.binding())
+        if high[i] - low[i] < min_count - 1e-6:
+            binding[int(i)] = np.unique(np.concatenate(rows))
+    return low, high, programs, binding

@@ -56,7 +56,8 @@ def audit_check(
     system: System, min_count: int, *, gaps: bool = True
 ) -> Callable[[np.ndarray], np.ndarray]:
     """The audit's attacker as :func:`~atlas.protect.complement.complement`'s ``check``:
-    given the cells withheld, the quantities it pins to fewer than ``min_count`` values.
+    given the cells withheld, the equations of each quantity it pins to fewer than
+    ``min_count`` values, and those binding at the ends of its interval.
 
     Each check after the first has more cells withheld (complements are only added), so
     what an earlier one proved wide stays proven and is not solved again; should the
@@ -70,7 +71,10 @@ def audit_check(
             proven[:] = False
         before = withheld.copy()
         found = attack_equations(system, withheld, min_count, gaps=gaps, proven=proven).narrow
-        return np.array([n.quantity for n in found], dtype=np.int64)
+        # Every equation of a narrow quantity, and those binding at its ends.
+        narrow = [n.quantity for n in found]
+        binding = [r for n in found for r in n.binding]
+        return np.union1d(system.eq[np.isin(system.q, narrow)], binding).astype(np.int64)
 
     return check
 
