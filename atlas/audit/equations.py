@@ -72,7 +72,7 @@ TOLERANCE = 1e-6
 
 
 #: Blocks with more unknowns than this are checked equation by equation only.
-MAX_BLOCK = 20_000
+MAX_BLOCK = 10_000
 #: Blocks of at least this many unknowns are solved in worker processes, side by side.
 PARALLEL_FROM = 2000
 #: HiGHS's simplex strategies: its own choice, and the primal simplex.
