@@ -472,6 +472,35 @@ def test_a_leak_in_a_block_of_thousands_of_unknowns_is_found_by_the_default_audi
     assert [_named(system, n)[:3] for n in old.narrow] == [("difference", None, None)]
 
 
+def test_a_leak_in_a_block_too_large_to_solve_is_found_in_its_relaxation():
+    # The stricter-rule example above, with the homeless and housed students withheld
+    # too, and a block limit of 4 unknowns: the block (students, both rules' counts and
+    # their gaps) is too large to solve whole. Dropping every equation that holds a
+    # student count leaves a piece of 4: homeless and housed missing 40 days and the two
+    # gaps to New York City's rule. Dropping equations only frees a reader, and the
+    # piece alone still pins homeless missing 40 days to 2..10 (30 minus housed, which
+    # is at most its 28 chronically absent; at most its own 10): a leak, found. (The
+    # withheld student counts are given away too, by the published chronic absence
+    # rates' two sides: one equation each, reported without an interval.)
+    students = {"all": 100, "homeless": 40, "housed": 60}
+    rows = _students("city", "city", students)
+    for indicator, counts in (
+        ("absent_40_days", {"all": 30, "homeless": 3, "housed": 27}),
+        ("chronic_absence_nyc", {"all": 38, "homeless": 10, "housed": 28}),
+    ):
+        rows += [(indicator, "city", "city", g, "all", n, students[g]) for g, n in counts.items()]
+    cells = _cells(rows)
+    withheld = (
+        cells["indicator"].isin(["absent_40_days", "students"]) & (cells["group"] != "all")
+    ).to_numpy()
+    system = build_system(cells, count_indicators=COUNTS, parents={})
+    found = attack_equations(system, withheld, 10, max_block=4)
+    assert found.unproven > 0 and found.relaxed > 0
+    named = {(n[2], n[4], n[5]) for n in (_named(system, x) for x in found.narrow)}
+    assert ("homeless", 2.0, 10.0) in named
+    assert ("housed", 20.0, 28.0) in named
+
+
 def test_blocks_solved_side_by_side_in_worker_processes_give_the_intervals_worked_by_hand(
     monkeypatch,
 ):

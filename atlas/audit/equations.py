@@ -59,6 +59,7 @@ class EquationAttack:
     unproven: int = 0  # withheld quantities in blocks too large to solve, by equation only
     proven_in_pieces: int = 0  # of those in large blocks, proven with student counts held
     differences: int = 0  # of the targets, rests (differences no cell shows)
+    relaxed: int = 0  # of the narrow, found in large blocks' relaxations (leaks, not proofs)
 
 
 #: The quantity family that ties a large block together: holding it splits the block.
@@ -146,7 +147,9 @@ def attack_equations(
     row_bounds, row_order = _slices(row_label, n_blocks)
     # Rows and columns sorted by block, so that each block is one contiguous slice.
     sorted_matrix = matrix[row_order][:, order].tocsr()
-    jobs: list[tuple[np.ndarray, np.ndarray, sparse.csr_matrix]] = []  # blocks to solve whole
+    # Blocks to solve whole, and pieces of the large blocks' relaxations: columns and
+    # rows (of ``matrix``), equations, and whether the programs are the whole block's.
+    jobs: list[tuple[np.ndarray, np.ndarray, sparse.csr_matrix, bool]] = []
     for b in range(n_blocks):
         block_cols = order[bounds[b] : bounds[b + 1]]
         if not is_target[block_cols].any():
@@ -166,20 +169,27 @@ def attack_equations(
                 result.unproven += int((is_target[block_cols] & ~in_pieces).sum())
             else:
                 result.unproven += int(is_target[block_cols].sum())
+            block_rows = row_order[row_bounds[b] : row_bounds[b + 1]]
+            held = family[cols[block_cols]] == HELD_FAMILY
+            for piece_cols, piece_rows in _relaxed_pieces(sub, held, max_block):
+                if is_pushed[block_cols[piece_cols]].any():
+                    piece = sub[piece_rows][:, piece_cols]
+                    jobs.append((block_cols[piece_cols], block_rows[piece_rows], piece, False))
             continue
         result.blocks += 1
         if is_pushed[block_cols].any():
-            jobs.append((block_cols, row_order[row_bounds[b] : row_bounds[b + 1]], sub))
+            jobs.append((block_cols, row_order[row_bounds[b] : row_bounds[b + 1]], sub, True))
     intervals = _solve_blocks(
-        [(sub, value[c], is_pushed[c]) for c, _, sub in jobs], min_count, parallel_from
+        [(sub, value[c], is_pushed[c]) for c, _, sub, _ in jobs], min_count, parallel_from
     )
-    for (block_cols, block_rows, _), (low, high, programs, binding) in zip(
+    for (block_cols, block_rows, _, whole), (low, high, programs, binding) in zip(
         jobs, intervals, strict=True
     ):
         result.programs += programs
         wide = high - low >= min_count - 1e-6
-        if proven is not None:
+        if proven is not None and whole:
             proven[cols[block_cols[is_pushed[block_cols] & wide]]] = True
+        result.relaxed += 0 if whole else int((is_pushed[block_cols] & ~wide).sum())
         for i in np.flatnonzero(is_pushed[block_cols] & ~wide):
             c = block_cols[i]
             rows = eq_ids[block_rows[binding.get(int(i), [])]]
@@ -191,7 +201,32 @@ def attack_equations(
                     tuple(int(r) for r in rows),
                 )
             )
+    # A count pinned by one equation may be narrow in a relaxation too: name it once.
+    first = {n.quantity: n for n in reversed(result.narrow)}
+    result.narrow = [n for n in result.narrow if first[n.quantity] is n]
     return result
+
+
+def _relaxed_pieces(
+    a: sparse.csr_matrix, held: np.ndarray, max_size: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The pieces (columns and rows of ``a``) left when every equation that holds a
+    ``held`` unknown is dropped, those of 2 to ``max_size`` unknowns. Dropping
+    equations only frees a reader, so a count pinned within its piece is pinned in the
+    whole block: a leak found, never a proof."""
+    with_held = np.diff(a.tocsc()[:, np.flatnonzero(held)].tocsr().indptr) > 0
+    kept = np.flatnonzero(~with_held)
+    free = np.flatnonzero(~held)
+    n, col_label, row_label = _components(a[kept][:, free].tocsr())
+    col_bounds, col_order = _slices(col_label, n)
+    row_bounds, row_order = _slices(row_label, n)
+    pieces = []
+    for p in range(n):
+        piece_cols = col_order[col_bounds[p] : col_bounds[p + 1]]
+        piece_rows = row_order[row_bounds[p] : row_bounds[p + 1]]
+        if 2 <= len(piece_cols) <= max_size and len(piece_rows):
+            pieces.append((free[piece_cols], kept[piece_rows]))
+    return pieces
 
 
 Job = tuple[sparse.csr_matrix, np.ndarray, np.ndarray]  # equations, values, targets
