@@ -79,6 +79,7 @@ def audit(
                 "differences": result.differences,
                 "by_equation_only": result.unproven,
                 "proven_in_pieces": result.proven_in_pieces,
+                "found_in_relaxation": result.relaxed,
                 "programs": result.programs,
                 "blocks_solved": result.blocks,
                 "seconds": round(time.perf_counter() - start, 1),

@@ -19,6 +19,12 @@ true values is a restriction of the attacker's program, so any solution of the
 restricted program is also a solution of the whole one, and an interval it finds is
 within the true interval. A count whose restricted interval is wide enough is proven;
 one that is not is left "by equation only", never declared narrow.
+
+Large blocks are also searched for leaks in a relaxation: every equation that holds a
+student count is dropped, which splits the block into pieces small enough to solve.
+Dropping equations only frees a reader, so a count pinned within its piece is pinned
+in the whole block: a leak found for certain, though a count wide in its piece proves
+nothing.
 """
 
 from __future__ import annotations
