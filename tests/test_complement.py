@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-from atlas.audit import audit, equations
-from atlas.audit.equations import _prove_in_pieces, attack_equations
+from atlas.audit import _describe, audit, equations
+from atlas.audit.equations import Narrow, _prove_in_pieces, attack_equations
 from atlas.config import Indicators, Privacy
 from atlas.errors import ProtectionError
 from atlas.model import Rendered
@@ -259,6 +259,13 @@ def test_the_audit_refuses_to_publish_and_names_the_count_at_risk():
         "recoverable from published numbers to between 4 and 4"
     )
     assert report["audit"]["passed"] is False
+
+
+def test_an_interval_end_a_solver_leaves_a_hair_below_zero_reads_as_zero():
+    cells = _cells(_students("city", "city", {"all": 140, "homeless": 40, "housed": 100}))
+    system = build_system(cells, count_indicators=COUNTS, parents={})
+    text = _describe(system, Narrow(1, -1.06581e-14, 5.0000000001))
+    assert text.endswith("recoverable from published numbers to between 0 and 5")
 
 
 def test_attendance_works_tiers_add_up_to_their_population():
