@@ -165,8 +165,8 @@ def attack_equations(
         if len(block_cols) > max_block:
             for c in block_cols[is_target[block_cols] & pinned[block_cols]]:
                 result.narrow.append(Narrow(int(cols[c]), float("nan"), float("nan")))
+            held = family[cols[block_cols]] == HELD_FAMILY
             if pieces:
-                held = family[cols[block_cols]] == HELD_FAMILY
                 in_pieces, solved = _prove_in_pieces(
                     sub, value[block_cols], is_target[block_cols], held, min_count
                 )
@@ -176,7 +176,6 @@ def attack_equations(
             else:
                 result.unproven += int(is_target[block_cols].sum())
             block_rows = row_order[row_bounds[b] : row_bounds[b + 1]]
-            held = family[cols[block_cols]] == HELD_FAMILY
             for piece_cols, piece_rows in _relaxed_pieces(sub, held, max_block):
                 if is_pushed[block_cols[piece_cols]].any():
                     piece = sub[piece_rows][:, piece_cols]
