@@ -471,12 +471,13 @@ def test_a_leak_in_a_block_of_thousands_of_unknowns_is_found_by_the_default_audi
     # B's homeless missing 40 days, 2 to 10, and those not missing, 40 minus that.
     at_b = {n[4:] for n in narrow if n[:3] == ("borough", "B", "homeless")}
     assert at_b == {(2.0, 10.0), (30.0, 38.0)}
-    # Checked equation by equation only (the limit of earlier releases), B's count
-    # passed; only the gap 38 - 30 = 8 of the two rules' published totals, in a block of
-    # its own, was found.
+    # With the limit of earlier releases (3,000) the block is too large to solve whole.
+    # Its relaxation finds B's count all the same: the longest equations (C as the sum
+    # of its 600 schools) are dropped, which leaves each school apart, and B's, C's and
+    # the city's counts a small piece.
     old = attack_equations(system, secret, 10, max_block=3000)
-    assert old.unproven > 3000
-    assert [_named(system, n)[:3] for n in old.narrow] == [("difference", None, None)]
+    assert old.unproven > 3000 and old.relaxed > 0
+    assert at_b <= {n[4:] for n in (_named(system, x) for x in old.narrow) if n[1] == "B"}
 
 
 def test_a_leak_in_a_block_too_large_to_solve_is_found_in_its_relaxation():

@@ -216,21 +216,38 @@ def _relaxed_pieces(
     a: sparse.csr_matrix, held: np.ndarray, max_size: int
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """The pieces (columns and rows of ``a``) left when every equation that holds a
-    ``held`` unknown is dropped, those of 2 to ``max_size`` unknowns. Dropping
-    equations only frees a reader, so a count pinned within its piece is pinned in the
-    whole block: a leak found, never a proof."""
+    ``held`` unknown is dropped, those of 2 to ``max_size`` unknowns; a piece still
+    larger loses its longest equations (those of more than half as many unknowns as
+    its longest, again and again) until it splits. Dropping equations only frees a
+    reader, so a count pinned within its piece is pinned in the whole block: a leak
+    found, never a proof."""
     with_held = np.diff(a.tocsc()[:, np.flatnonzero(held)].tocsr().indptr) > 0
-    kept = np.flatnonzero(~with_held)
-    free = np.flatnonzero(~held)
-    n, col_label, row_label = _components(a[kept][:, free].tocsr())
+    return _split(a, np.flatnonzero(~held), np.flatnonzero(~with_held), max_size)
+
+
+def _split(
+    a: sparse.csr_matrix, cols: np.ndarray, rows: np.ndarray, max_size: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The pieces of ``a`` restricted to ``cols`` and ``rows``, as :func:`_relaxed_pieces`
+    says."""
+    sub = a[rows][:, cols].tocsr()
+    n, col_label, row_label = _components(sub)
     col_bounds, col_order = _slices(col_label, n)
     row_bounds, row_order = _slices(row_label, n)
+    length = np.diff(sub.indptr)
     pieces = []
     for p in range(n):
         piece_cols = col_order[col_bounds[p] : col_bounds[p + 1]]
         piece_rows = row_order[row_bounds[p] : row_bounds[p + 1]]
-        if 2 <= len(piece_cols) <= max_size and len(piece_rows):
-            pieces.append((free[piece_cols], kept[piece_rows]))
+        if len(piece_cols) < 2 or not len(piece_rows):
+            continue
+        if len(piece_cols) <= max_size:
+            pieces.append((cols[piece_cols], rows[piece_rows]))
+            continue
+        longest = int(length[piece_rows].max())
+        if longest > 2:  # drop the longest equations, and split what is left
+            short = piece_rows[length[piece_rows] <= longest // 2]
+            pieces += _split(a, cols[piece_cols], rows[short], max_size)
     return pieces
 
 
