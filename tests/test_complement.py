@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from types import SimpleNamespace
 
+import highspy
 import numpy as np
 import pandas as pd
 import pytest
@@ -555,6 +556,35 @@ def test_counts_proven_wide_are_not_solved_again_when_more_cells_are_withheld():
     more = rates | ((cells["indicator"] == "students") & (cells["group"] != "all")).to_numpy()
     last = attack_equations(system, more, 10, proven=proven)
     assert last.narrow == [] and last.programs > 0 and last.targets == 6 and proven.sum() == 6
+
+
+def test_a_program_that_stalls_going_on_from_its_last_basis_is_solved_again_from_scratch():
+    # The worked example above: y (3 now) is at most 4, so its change is at most +1.
+    a = sparse.csr_matrix(
+        np.array(
+            [[1.0, -1, -1, 0, 0, 0], [0, 1, 0, 1, 0, 0], [0, 0, 1, 0, 1, 0], [0, 0, 1, 0, 0, -1]]
+        )
+    )
+    value = np.array([12.0, 3, 9, 1, 3, 1])
+    program = equations._Program(a, *equations._bounds(value, np.ones(6, dtype=bool), 10))
+    assert program.solve(np.zeros(6)) is not None
+
+    class Stalling:  # HiGHS, whose next solve ends as "unknown"
+        def __init__(self, highs):
+            self.highs, self.stalled = highs, False
+
+        def __getattr__(self, name):
+            return getattr(self.highs, name)
+
+        def getModelStatus(self):  # noqa: N802 (HiGHS's name)
+            if not self.stalled:
+                self.stalled = True
+                return highspy.HighsModelStatus.kUnknown
+            return self.highs.getModelStatus()
+
+    program.highs = Stalling(program.highs)
+    x = program.solve(np.array([0.0, -1, 0, 0, 0, 0]))
+    assert program.restarts == 1 and x is not None and x[1] == pytest.approx(1.0)
 
 
 def _spy(method, calls):

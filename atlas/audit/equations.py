@@ -470,6 +470,7 @@ class _Program:
         self.cols = np.arange(self.n, dtype=np.int32)
         self.status = highspy.HighsModelStatus.kNotset
         self.solved = False
+        self.restarts = 0  # solves started over (see solve)
 
     def solve(
         self,
@@ -491,6 +492,14 @@ class _Program:
         self.highs.run()
         self.solved = True
         self.status = self.highs.getModelStatus()
+        if again and self.status != highspy.HighsModelStatus.kOptimal:
+            # Going on from the last basis can stall on a badly scaled program (HiGHS
+            # then says "unknown"): start over, with HiGHS's own choice of method.
+            self.restarts += 1
+            self.highs.clearSolver()
+            self.highs.setOptionValue("simplex_strategy", CHOOSE)
+            self.highs.run()
+            self.status = self.highs.getModelStatus()
         if self.status != highspy.HighsModelStatus.kOptimal:
             return None
         return np.asarray(self.highs.getSolution().col_value)
