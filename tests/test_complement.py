@@ -34,6 +34,12 @@ YEAR = "2014-15"
 NONE = {"unsheltered": 0, "other_homeless": 0}
 
 
+@pytest.fixture(autouse=True)
+def _nothing_solved_before(monkeypatch):
+    """Each test's programs are its own: the attacker's memory of blocks starts empty."""
+    monkeypatch.setattr(equations, "_SOLVED", {})
+
+
 def _cells(rows):
     """rows: (indicator, layer, geo_id, group, band, numerator, denominator)."""
     return pd.DataFrame(
@@ -536,6 +542,11 @@ def test_blocks_solved_side_by_side_in_worker_processes_give_the_intervals_worke
         assert programs > 0
         assert list(low[:3]) == pytest.approx([-4, -3, -1])
         assert list(high[:3]) == pytest.approx([4 + k, 1 + k, 3])
+    # Asked again, the same blocks are remembered: no program, no worker.
+    again = equations._solve_blocks(jobs, 10, parallel_from=0)
+    assert len(started) == 1 and [programs for _, _, programs, _ in again] == [0, 0, 0]
+    for (low, high, _, _), (low_again, high_again, _, _) in zip(found, again, strict=True):
+        assert (low == low_again).all() and (high == high_again).all()
 
 
 def test_counts_proven_wide_are_not_solved_again_when_more_cells_are_withheld():

@@ -29,6 +29,7 @@ nothing.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import subprocess
@@ -260,24 +261,52 @@ Intervals = tuple[np.ndarray, np.ndarray, int, dict[int, np.ndarray]]
 def _solve_blocks(
     jobs: list[Job], min_count: int, parallel_from: int = PARALLEL_FROM
 ) -> list[Intervals]:
-    """:func:`_intervals` of every block. Blocks of at least ``parallel_from`` unknowns
-    are shared among the cores: the first share is solved here, each other one by a
-    worker process, side by side."""
+    """:func:`_intervals` of every block, remembered (``_SOLVED``). Blocks of at least
+    ``parallel_from`` unknowns are shared among the cores: the first share is solved
+    here, each other one by a worker process, side by side."""
     out: list[Intervals | None] = [None] * len(jobs)
-    size = [a.shape[1] for a, _, _ in jobs]
-    heavy = sorted((i for i, n in enumerate(size) if n >= parallel_from), key=lambda i: -size[i])
+    keys = [_key(*job, min_count) for job in jobs]
+    todo = []
+    for i, key in enumerate(keys):
+        if key in _SOLVED:
+            low, high, _, binding = _SOLVED[key]
+            out[i] = (low.copy(), high.copy(), 0, binding)
+        else:
+            todo.append(i)
+    size = {i: jobs[i][0].shape[1] for i in todo}
+    heavy = sorted((i for i, n in size.items() if n >= parallel_from), key=lambda i: -size[i])
     # Each heavy block, largest first, to the share with the fewest unknowns so far.
     shares: list[list[int]] = [[] for _ in range(min(len(heavy), len(os.sched_getaffinity(0))))]
     for i in heavy:
         min(shares, key=lambda share: sum(size[j] for j in share)).append(i)
     workers = [_Worker([jobs[i] for i in share], min_count) for share in shares[1:]]
-    here = [i for i in range(len(jobs)) if size[i] < parallel_from] + (shares[0] if shares else [])
+    here = [i for i in todo if size[i] < parallel_from] + (shares[0] if shares else [])
     for i in here:
         out[i] = _intervals(*jobs[i], min_count)
     for worker, share in zip(workers, shares[1:], strict=True):
         for i, found in zip(share, worker.result(), strict=True):
             out[i] = found
+    for i in todo:
+        low, high, programs, binding = out[i]  # type: ignore[misc]
+        _SOLVED[keys[i]] = (low.copy(), high.copy(), programs, binding)
+    while len(_SOLVED) > _SOLVED_MAX:
+        del _SOLVED[next(iter(_SOLVED))]
     return out  # type: ignore[return-value]
+
+
+#: Intervals of blocks and pieces solved before, by their content. The suppressor's
+#: checks and the audit ask again about the many a new complement leaves as they were:
+#: the same program has the same answer, and is not solved again.
+_SOLVED: dict[bytes, Intervals] = {}
+_SOLVED_MAX = 200_000
+
+
+def _key(a: sparse.csr_matrix, value: np.ndarray, targets: np.ndarray, min_count: int) -> bytes:
+    """A digest of everything a block's intervals depend on."""
+    digest = hashlib.blake2b(str((a.shape, min_count)).encode(), digest_size=20)
+    for part in (a.indptr, a.indices, a.data, value, targets):
+        digest.update(np.ascontiguousarray(part).tobytes())
+    return digest.digest()
 
 
 class _Worker:
