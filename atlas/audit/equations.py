@@ -536,6 +536,13 @@ class _Program:
             return None
         return np.asarray(self.highs.getSolution().col_value)
 
+    def bound(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Change the bounds of ``cols``; the next solve starts from the last basis with
+        HiGHS's own choice of method (the primal simplex needs a feasible basis)."""
+        cols = np.asarray(cols, dtype=np.int32)
+        self.highs.changeColsBounds(len(cols), cols, lower, upper)
+        self.solved = False
+
     def binding(self) -> np.ndarray:
         """The rows with a non-zero dual in the last solution: those holding it back."""
         return np.flatnonzero(np.abs(np.asarray(self.highs.getSolution().row_dual)) > 1e-9)
@@ -587,10 +594,18 @@ def _intervals(
             solve(down.astype(float))
         if still_short(targets).sum() == short.sum():
             break
+    # The caps hold every pushed count within min_count of its truth: a reader is not so
+    # held, and a count may look narrow only because the others are capped. So from here
+    # on only the count being pushed is capped (its own cap keeps the program bounded).
     cost = np.zeros(n)
     binding: dict[int, np.ndarray] = {}
-    for i in np.flatnonzero(still_short(targets)):
+    short = np.flatnonzero(still_short(targets))
+    if len(short):
+        free = _bounds(value, np.zeros(n, dtype=bool), min_count)
+        program.bound(np.arange(n), *free)
+    for i in short:
         rows = []
+        program.bound(np.array([i]), lower[i : i + 1], upper[i : i + 1])
         for sense in (-1.0, 1.0):  # maximize, then minimize
             if high[i] - low[i] >= min_count:
                 break
@@ -598,6 +613,7 @@ def _intervals(
             cost[i] = sense
             solve(cost)
             rows.append(program.binding())
+        program.bound(np.array([i]), free[0][i : i + 1], free[1][i : i + 1])
         if high[i] - low[i] < min_count - 1e-6:
             binding[int(i)] = np.unique(np.concatenate(rows))
     return low, high, programs, binding
