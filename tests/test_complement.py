@@ -598,6 +598,20 @@ def test_a_program_that_stalls_going_on_from_its_last_basis_is_solved_again_from
     assert program.restarts == 1 and x is not None and x[1] == pytest.approx(1.0)
 
 
+def test_a_count_is_not_called_narrow_because_the_other_counts_are_capped():
+    # Three withheld counts: x = 3, p = 13, w = 26, with two published differences,
+    # p - x = 10 and w - x - p = 10. A reader knows x = t, p = t + 10, w = 2t + 20 for
+    # some t >= 0: x is anything from 0 up, so nothing is narrow. Were every count held
+    # within 10 of its truth, w (which moves twice as far as x) would stop x at 3 + 5:
+    # an interval 8 wide, a leak that is not there. In changes: dp - dx = 0 and
+    # dw - dx - dp = 0.
+    a = sparse.csr_matrix(np.array([[-1.0, 1, 0], [-1, -1, 1]]))
+    value = np.array([3.0, 13, 26])
+    low, high, _, binding = equations._intervals(a, value, np.ones(3, dtype=bool), 10)
+    assert binding == {}
+    assert low[0] == pytest.approx(-3) and high[0] - low[0] >= 10
+
+
 def _spy(method, calls):
     def spied(self, *args, **kwargs):
         calls.append(args)
