@@ -853,3 +853,22 @@ def test_the_privacy_report_says_how_many_counts_were_not_proven_safe(tmp_path):
     write_privacy_report({**report, "audit": {**audit_result, "proven_in_pieces": 0}}, tmp_path)
     page = " ".join((tmp_path / "privacy.html").read_text().split())
     assert "possible values. <strong>900 were not proven safe" in page
+
+
+def test_the_checks_stop_when_their_equations_have_nothing_left_to_withhold():
+    # Students all 200 = homeless 40 + housed 160, and a check that always names that
+    # equation. First the cheapest member goes (homeless), and the rounds take housed
+    # (one unknown in an equation is given away); the second check takes all. The
+    # third has nothing left to withhold there, and checking again would say the same.
+    cells = _cells(_students("city", "city", {"all": 200, "homeless": 40, "housed": 160}))
+    system = build_system(cells, count_indicators=COUNTS, parents={})
+    (eq,) = np.unique(system.eq[system.q < system.n])
+    calls = []
+
+    def check(withheld):
+        calls.append(withheld.copy())
+        return np.array([eq])
+
+    withheld = complement(system, np.zeros(3, dtype=bool), min_count=10, check=check)
+    assert len(calls) == 3
+    assert [c.sum() for c in calls] == [0, 2, 3] and withheld.all()

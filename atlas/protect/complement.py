@@ -81,8 +81,9 @@ def complement(
 
     ``check``, given the cells withheld, returns the equations (ids) that, taken
     together, still pin some quantity too closely (the audit's attacker); each gets one
-    more complement, and the rounds run again, up to ``max_checks`` times. Whatever the last
-    check leaves, the audit finds again and refuses to publish.
+    more complement, and the rounds run again, up to ``max_checks`` times, or until a
+    check's equations have no published member left to withhold. Whatever the last check
+    leaves, the audit finds again and refuses to publish.
     """
     secret = np.asarray(secret, dtype=bool)
     system.min_count = min_count
@@ -110,7 +111,10 @@ def complement(
         binding = check(withheld())
         if len(binding) == 0:
             break
+        before = system.hidden.copy()
         system.widen(binding)
+        if (system.hidden == before).all():
+            break  # nothing left to withhold there: checking again would find the same
         rounds()
     return withheld()
 
