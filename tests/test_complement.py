@@ -8,17 +8,15 @@ withheld; the complement chosen is the cheapest, as reasoned in the test.
 
 from __future__ import annotations
 
-import os
 from types import SimpleNamespace
 
-import highspy
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import sparse
 
-from atlas.audit import _describe, audit, equations
-from atlas.audit.equations import Narrow, _prove_in_pieces, attack_equations
+from atlas.audit import audit
+from atlas.audit.equations import _prove_in_pieces, attack_equations
 from atlas.config import Indicators, Privacy
 from atlas.errors import ProtectionError
 from atlas.model import Rendered
@@ -32,12 +30,6 @@ COUNTS = {"students"}
 YEAR = "2014-15"
 #: The other homeless types, published as true zeros.
 NONE = {"unsheltered": 0, "other_homeless": 0}
-
-
-@pytest.fixture(autouse=True)
-def _nothing_solved_before(monkeypatch):
-    """Each test's programs are its own: the attacker's memory of blocks starts empty."""
-    monkeypatch.setattr(equations, "_SOLVED", {})
 
 
 def _cells(rows):
@@ -268,13 +260,6 @@ def test_the_audit_refuses_to_publish_and_names_the_count_at_risk():
     assert report["audit"]["passed"] is False
 
 
-def test_an_interval_end_a_solver_leaves_a_hair_below_zero_reads_as_zero():
-    cells = _cells(_students("city", "city", {"all": 140, "homeless": 40, "housed": 100}))
-    system = build_system(cells, count_indicators=COUNTS, parents={})
-    text = _describe(system, Narrow(1, -1.06581e-14, 5.0000000001))
-    assert text.endswith("recoverable from published numbers to between 0 and 5")
-
-
 def test_attendance_works_tiers_add_up_to_their_population():
     # City, all students, 100 counted: satisfactory 40, at risk 30, moderate 25, severe 5.
     # Severe (5) is withheld by the primary rule; the three others and their common
@@ -431,181 +416,6 @@ def test_a_stricter_rule_published_beside_a_looser_one_bounds_its_withheld_count
     assert withheld.sum() > secret.sum()
 
 
-def test_a_leak_in_a_block_of_thousands_of_unknowns_is_found_by_the_default_audit():
-    # Borough B holds the stricter-rule example above: homeless missing 40 days is 2 to
-    # 10 from B's own figures, whatever else is published. Borough C's 600 schools
-    # (parents: school -> borough) each have 20 students, 10 homeless and 10 housed,
-    # and 1 homeless and 1 housed missing 40 days (withheld by the primary rule). The
-    # city's, C's and B's counts of homeless and housed missing 40 days are withheld
-    # too, so the city = B + C and C = its schools tie B's withheld counts to the 3,600
-    # withheld counts of C's schools: one block of more than 3,000 unknowns, where no
-    # single equation gives B's count away.
-    schools = [f"s{i:03d}" for i in range(600)]
-    b = {"all": 100, "homeless": 40, "housed": 60}
-    c = {g: 600 * n for g, n in {"all": 20, "homeless": 10, "housed": 10}.items()}
-    rows = _students("borough", "B", b) + _students("borough", "C", c)
-    rows += _students("city", "city", {g: b[g] + c[g] for g in b})
-    missing = {
-        "B": {"all": 30, "homeless": 3, "housed": 27},
-        "C": {"all": 1200, "homeless": 600, "housed": 600},
-    }
-    missing["city"] = {g: missing["B"][g] + missing["C"][g] for g in b}
-    for geo, counts in missing.items():
-        layer = "city" if geo == "city" else "borough"
-        students = b if geo == "B" else c if geo == "C" else {g: b[g] + c[g] for g in b}
-        rows += [
-            ("absent_40_days", layer, geo, g, "all", n, students[g]) for g, n in counts.items()
-        ]
-    rows += [
-        ("chronic_absence_nyc", "borough", "B", g, "all", n, b[g])
-        for g, n in {"all": 38, "homeless": 10, "housed": 28}.items()
-    ]
-    for school in schools:
-        rows += _students("school", school, {"all": 20, "homeless": 10, "housed": 10})
-        rows += [
-            ("absent_40_days", "school", school, g, "all", n, d)
-            for g, n, d in (("all", 2, 20), ("homeless", 1, 10), ("housed", 1, 10))
-        ]
-    cells = _cells(rows)
-    parents = {"school": [pd.Series("C", index=schools, name="borough")]}
-    missing_by_group = (cells["indicator"] == "absent_40_days") & (cells["group"] != "all")
-    primary = primary_withheld(cells, count_indicators=COUNTS, min_count=10)
-    secret = (primary | missing_by_group).to_numpy()
-    system = build_system(cells, count_indicators=COUNTS, parents=parents)
-    found = attack_equations(system, secret, 10)
-    assert found.unproven == 0 and found.targets > 3000
-    narrow = [_named(system, n) for n in found.narrow]
-    # B's homeless missing 40 days, 2 to 10, and those not missing, 40 minus that.
-    at_b = {n[4:] for n in narrow if n[:3] == ("borough", "B", "homeless")}
-    assert at_b == {(2.0, 10.0), (30.0, 38.0)}
-    # With the limit of earlier releases (3,000) the block is too large to solve whole.
-    # Its relaxation finds B's count all the same: the longest equations (C as the sum
-    # of its 600 schools) are dropped, which leaves each school apart, and B's, C's and
-    # the city's counts a small piece.
-    old = attack_equations(system, secret, 10, max_block=3000)
-    assert old.unproven > 3000 and old.relaxed > 0
-    assert at_b <= {n[4:] for n in (_named(system, x) for x in old.narrow) if n[1] == "B"}
-
-
-def test_a_leak_in_a_block_too_large_to_solve_is_found_in_its_relaxation():
-    # The stricter-rule example above, with the homeless and housed students withheld
-    # too, and a block limit of 4 unknowns: the block (students, both rules' counts and
-    # their gaps) is too large to solve whole. Dropping every equation that holds a
-    # student count leaves a piece of 4: homeless and housed missing 40 days and the two
-    # gaps to New York City's rule. Dropping equations only frees a reader, and the
-    # piece alone still pins homeless missing 40 days to 2..10 (30 minus housed, which
-    # is at most its 28 chronically absent; at most its own 10): a leak, found. (The
-    # withheld student counts are given away too, by the published chronic absence
-    # rates' two sides: one equation each, reported without an interval.)
-    students = {"all": 100, "homeless": 40, "housed": 60}
-    rows = _students("city", "city", students)
-    for indicator, counts in (
-        ("absent_40_days", {"all": 30, "homeless": 3, "housed": 27}),
-        ("chronic_absence_nyc", {"all": 38, "homeless": 10, "housed": 28}),
-    ):
-        rows += [(indicator, "city", "city", g, "all", n, students[g]) for g, n in counts.items()]
-    cells = _cells(rows)
-    withheld = (
-        cells["indicator"].isin(["absent_40_days", "students"]) & (cells["group"] != "all")
-    ).to_numpy()
-    system = build_system(cells, count_indicators=COUNTS, parents={})
-    found = attack_equations(system, withheld, 10, max_block=4)
-    assert found.unproven > 0 and found.relaxed > 0
-    named = {(n[2], n[4], n[5]) for n in (_named(system, x) for x in found.narrow)}
-    assert ("homeless", 2.0, 10.0) in named
-    assert ("housed", 20.0, 28.0) in named
-
-
-def test_blocks_solved_side_by_side_in_worker_processes_give_the_intervals_worked_by_hand(
-    monkeypatch,
-):
-    # Unknowns s = y + n with y + r1 = 4, n + r2 = 12, n - r3 = 8 (r's at least zero):
-    # y is 0..4 (3 now), n 8..12 (9 now), s 8..16 (12 now). As changes from the truth:
-    # s -4..+4, y -3..+1, n -1..+3.
-    a = sparse.csr_matrix(
-        np.array(
-            [[1.0, -1, -1, 0, 0, 0], [0, 1, 0, 1, 0, 0], [0, 0, 1, 0, 1, 0], [0, 0, 1, 0, 0, -1]]
-        )
-    )
-    targets = np.array([True, True, True, False, False, False])
-    jobs = [
-        (a, np.array([12.0, 3, 9, 1, 3, 1]) + k * np.array([0, 0, 0, 1, 0, 0]), targets)
-        for k in range(3)
-    ]
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
-    started = []
-    monkeypatch.setattr(equations._Worker, "__init__", _spy(equations._Worker.__init__, started))
-    found = equations._solve_blocks(jobs, 10, parallel_from=0)
-    assert len(started) == 1  # two shares: one solved here, one by a worker
-    # r1 grows by k: y is then 0..4 + k.
-    for k, (low, high, programs, _) in enumerate(found):
-        assert programs > 0
-        assert list(low[:3]) == pytest.approx([-4, -3, -1])
-        assert list(high[:3]) == pytest.approx([4 + k, 1 + k, 3])
-    # Asked again, the same blocks are remembered: no program, no worker.
-    again = equations._solve_blocks(jobs, 10, parallel_from=0)
-    assert len(started) == 1 and [programs for _, _, programs, _ in again] == [0, 0, 0]
-    for (low, high, _, _), (low_again, high_again, _, _) in zip(found, again, strict=True):
-        assert (low == low_again).all() and (high == high_again).all()
-
-
-def test_counts_proven_wide_are_not_solved_again_when_more_cells_are_withheld():
-    # The suspension example above: the 4 withheld counts of homeless and housed each
-    # move by at least 10.
-    cells = _suspension(
-        {"all": 200, "homeless": 40, "housed": 160}, {"all": 26, "homeless": 6, "housed": 20}
-    )
-    system = build_system(cells, count_indicators=COUNTS, parents={})
-    proven = np.zeros(len(system.value), dtype=bool)
-    rates = ((cells["indicator"] == "suspension") & (cells["group"] != "all")).to_numpy()
-    first = attack_equations(system, rates, 10, proven=proven)
-    assert first.narrow == [] and first.programs > 0 and proven.sum() == 4
-    again = attack_equations(system, rates, 10, proven=proven)
-    assert again.narrow == [] and again.programs == 0 and again.targets == 4
-    # The homeless and housed students withheld too: 2 more counts to solve, both wide
-    # (homeless students can be anything from the 6 suspended up).
-    more = rates | ((cells["indicator"] == "students") & (cells["group"] != "all")).to_numpy()
-    last = attack_equations(system, more, 10, proven=proven)
-    assert last.narrow == [] and last.programs > 0 and last.targets == 6 and proven.sum() == 6
-
-
-def test_a_program_that_stalls_going_on_from_its_last_basis_is_solved_again_from_scratch():
-    # The worked example above: y (3 now) is at most 4, so its change is at most +1.
-    a = sparse.csr_matrix(
-        np.array(
-            [[1.0, -1, -1, 0, 0, 0], [0, 1, 0, 1, 0, 0], [0, 0, 1, 0, 1, 0], [0, 0, 1, 0, 0, -1]]
-        )
-    )
-    value = np.array([12.0, 3, 9, 1, 3, 1])
-    program = equations._Program(a, *equations._bounds(value, np.ones(6, dtype=bool), 10))
-    assert program.solve(np.zeros(6)) is not None
-
-    class Stalling:  # HiGHS, whose next solve ends as "unknown"
-        def __init__(self, highs):
-            self.highs, self.stalled = highs, False
-
-        def __getattr__(self, name):
-            return getattr(self.highs, name)
-
-        def getModelStatus(self):  # noqa: N802 (HiGHS's name)
-            if not self.stalled:
-                self.stalled = True
-                return highspy.HighsModelStatus.kUnknown
-            return self.highs.getModelStatus()
-
-    program.highs = Stalling(program.highs)
-    x = program.solve(np.array([0.0, -1, 0, 0, 0, 0]))
-    assert program.restarts == 1 and x is not None and x[1] == pytest.approx(1.0)
-
-
-def _spy(method, calls):
-    def spied(self, *args, **kwargs):
-        calls.append(args)
-        return method(self, *args, **kwargs)
-
-    return spied
-
-
 def test_a_community_district_within_a_council_district_gives_away_the_schools_between():
     # Homeless students by school (not published by school): a 20 and b 20 in community
     # district C1 and council district K1; c 5 in C2 and K1; d 55 in C2 and K2. So
@@ -639,63 +449,6 @@ def test_a_community_district_within_a_council_district_gives_away_the_schools_b
     # difference is anything from 0 to 100.
     assert set(cells.loc[withheld, "geo_id"]) == {"C1", "C2", "K1", "K2"}
     assert after.narrow == []
-
-
-def test_a_count_pinned_through_equations_it_is_not_in_gets_a_complement_where_they_bind():
-    # Homeless students of borough B and district D1 within it (B's other districts
-    # unpublished, so B - D1 is a difference area for each group):
-    #                 homeless  shelter  doubled up  unsheltered  other
-    #   B                  66       27          20            9     10
-    #   D1                 40       17          10            5      8
-    # The primary rule withholds the 9, 5 and 8; the rounds add B's 10 (B's group
-    # equation had one unknown). Then B's unsheltered and other are 19 together, D1's
-    # 13, so the two differences (4 unsheltered, 2 other) add up to 6: each is 0 to 6.
-    # Neither is in B's or D1's group equation, the two that bind, and the equations
-    # each is in (B = D1 + difference) hold no published count left to withhold.
-    rows = _students(
-        "borough",
-        "B",
-        {"homeless": 66, "shelter": 27, "doubled_up": 20, "unsheltered": 9, "other_homeless": 10},
-    )
-    rows += _students(
-        "district",
-        "D1",
-        {"homeless": 40, "shelter": 17, "doubled_up": 10, "unsheltered": 5, "other_homeless": 8},
-    )
-    cells = _cells(rows)
-    parents = {"district": [pd.Series({"D1": "B"}, name="borough")]}
-    secret = primary_withheld(cells, count_indicators=COUNTS, min_count=10).to_numpy()
-    rounds_only = build_system(cells, count_indicators=COUNTS, parents=parents)
-    withheld = complement(rounds_only, secret, min_count=10)
-    hidden = cells.loc[withheld]
-    assert set(zip(hidden["geo_id"], hidden["group"], strict=True)) == {
-        ("B", "unsheltered"), ("B", "other_homeless"), ("D1", "unsheltered"),
-        ("D1", "other_homeless"),
-    }  # fmt: skip
-    system = build_system(cells, count_indicators=COUNTS, parents=parents)
-    narrow = attack_equations(system, withheld, 10).narrow
-    assert sorted(_named(system, n)[4:] for n in narrow) == [(0.0, 6.0), (0.0, 6.0)]
-    # The equations binding at their ends include both group equations.
-    groups = {
-        e for e in np.unique(system.eq)
-        if set(system.quantities.iloc[system.q[(system.eq == e) & (system.q < system.n)]]["group"])
-        == {"homeless", "shelter", "doubled_up", "unsheltered", "other_homeless"}
-    }  # fmt: skip
-    assert len(groups) == 2
-    assert all(groups <= set(n.binding) for n in narrow)
-    # Widening by the differences' own equations withholds nothing more.
-    own = np.unique(rounds_only.eq[np.isin(rounds_only.q, [n.quantity for n in narrow])])
-    before = rounds_only.hidden.copy()
-    rounds_only.widen(own)
-    assert (rounds_only.hidden == before).all()
-    # The suppressor's checks, which widen where the equations bind, close it.
-    protected = complement(
-        build_system(cells, count_indicators=COUNTS, parents=parents),
-        secret,
-        min_count=10,
-        check=audit_check(system, 10),
-    )
-    assert attack_equations(system, protected, 10).narrow == []
 
 
 def test_a_rate_population_a_little_under_the_students_gives_away_the_students_outside():

@@ -79,7 +79,6 @@ def audit(
                 "differences": result.differences,
                 "by_equation_only": result.unproven,
                 "proven_in_pieces": result.proven_in_pieces,
-                "found_in_relaxation": result.relaxed,
                 "programs": result.programs,
                 "blocks_solved": result.blocks,
                 "seconds": round(time.perf_counter() - start, 1),
@@ -108,16 +107,10 @@ def _describe(system: System, narrow: Narrow) -> str:
     else:
         what = _difference(system, narrow.quantity)
     return f"{what}: " + (
-        f"recoverable from published numbers to between {_value(narrow.low)} and "
-        f"{_value(narrow.high)}"
+        f"recoverable from published numbers to between {narrow.low:g} and {narrow.high:g}"
         if narrow.low == narrow.low
         else "one published equation narrows it to fewer than the threshold"
     )
-
-
-def _value(x: float) -> str:
-    """An end of an interval as a reader would write it: a solver's -1e-14 is 0."""
-    return f"{round(x, 6) + 0.0:g}"
 
 
 def _difference(system: System, rest: int) -> str:

@@ -19,22 +19,10 @@ true values is a restriction of the attacker's program, so any solution of the
 restricted program is also a solution of the whole one, and an interval it finds is
 within the true interval. A count whose restricted interval is wide enough is proven;
 one that is not is left "by equation only", never declared narrow.
-
-Large blocks are also searched for leaks in a relaxation: every equation that holds a
-student count is dropped, which splits the block into pieces small enough to solve.
-Dropping equations only frees a reader, so a count pinned within its piece is pinned
-in the whole block: a leak found for certain, though a count wide in its piece proves
-nothing.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import pickle
-import subprocess
-import sys
-import tempfile
 from dataclasses import dataclass
 
 import highspy
@@ -52,9 +40,6 @@ class Narrow:
     quantity: int
     low: float  # the interval, as values
     high: float
-    #: The equations (ids) binding at its least and greatest value: those a new
-    #: complement must open for the interval to grow.
-    binding: tuple[int, ...] = ()
 
 
 @dataclass
@@ -66,7 +51,6 @@ class EquationAttack:
     unproven: int = 0  # withheld quantities in blocks too large to solve, by equation only
     proven_in_pieces: int = 0  # of those in large blocks, proven with student counts held
     differences: int = 0  # of the targets, rests (differences no cell shows)
-    relaxed: int = 0  # of the narrow, found in large blocks' relaxations (leaks, not proofs)
 
 
 #: The quantity family that ties a large block together: holding it splits the block.
@@ -80,14 +64,7 @@ TOLERANCE = 1e-6
 
 
 #: Blocks with more unknowns than this are checked equation by equation only.
-MAX_BLOCK = 10_000
-#: Pieces of a large block's relaxation are split until they have at most this many
-#: unknowns: solving pieces of 4,000 to 9,000 took 3 to 15 s each at scale 0.01.
-MAX_PIECE = 2000
-#: Blocks of at least this many unknowns are solved in worker processes, side by side.
-PARALLEL_FROM = 2000
-#: HiGHS's simplex strategies: its own choice, and the primal simplex.
-CHOOSE, PRIMAL = 0, 4
+MAX_BLOCK = 3000
 
 
 def attack_equations(
@@ -98,8 +75,6 @@ def attack_equations(
     *,
     pieces: bool = False,
     gaps: bool = True,
-    proven: np.ndarray | None = None,
-    parallel_from: int = PARALLEL_FROM,
 ) -> EquationAttack:
     """Solve every withheld quantity's interval; ``withheld`` flags the cells.
 
@@ -109,13 +84,6 @@ def attack_equations(
     withheld quantities are then proven where they can be with the block's student
     counts held at their true values (the module's docstring says why that is sound);
     the rest are counted in ``unproven``.
-
-    ``proven`` (one flag per quantity, updated here) marks the quantities already shown
-    to be at least ``min_count`` wide while fewer cells were withheld; no program is
-    solved for them again. That is sound because withholding more cells only turns
-    published quantities into unknowns: every solution found before is still one, with
-    the newly withheld quantities at their true values. The caller keeps the flags only
-    while the cells withheld grow.
     """
     n_all = len(system.value)
     visible = np.zeros(n_all, dtype=bool)
@@ -133,8 +101,6 @@ def attack_equations(
         small_rest[system.n :] &= system.rest_area
     # A withheld true zero counts no student: there is no one to protect in it.
     target = unknown & (shown_by_cell | small_rest) & (system.value > 0)
-    # Targets to solve: those not already proven wide.
-    push = target if proven is None else target & ~proven
     # Equations restricted to the unknowns.
     keep = unknown[system.q]
     eq, q, coef = system.eq[keep], system.q[keep], system.coef[keep]
@@ -146,7 +112,6 @@ def attack_equations(
     n_blocks, col_label, row_label = _components(matrix)
     value = system.value[cols]
     is_target = target[cols]
-    is_pushed = push[cols]
     # Each unknown's family; the equations' own unknowns (past system.n) have none.
     family = np.full(n_all, "", dtype=object)
     family[: len(system.quantities)] = system.quantities["family"].to_numpy()
@@ -157,9 +122,6 @@ def attack_equations(
     row_bounds, row_order = _slices(row_label, n_blocks)
     # Rows and columns sorted by block, so that each block is one contiguous slice.
     sorted_matrix = matrix[row_order][:, order].tocsr()
-    # Blocks to solve whole, and pieces of the large blocks' relaxations: columns and
-    # rows (of ``matrix``), equations, and whether the programs are the whole block's.
-    jobs: list[tuple[np.ndarray, np.ndarray, sparse.csr_matrix, bool]] = []
     for b in range(n_blocks):
         block_cols = order[bounds[b] : bounds[b + 1]]
         if not is_target[block_cols].any():
@@ -169,175 +131,26 @@ def attack_equations(
         if len(block_cols) > max_block:
             for c in block_cols[is_target[block_cols] & pinned[block_cols]]:
                 result.narrow.append(Narrow(int(cols[c]), float("nan"), float("nan")))
-            held = family[cols[block_cols]] == HELD_FAMILY
             if pieces:
-                in_pieces, solved = _prove_in_pieces(
+                held = family[cols[block_cols]] == HELD_FAMILY
+                proven, solved = _prove_in_pieces(
                     sub, value[block_cols], is_target[block_cols], held, min_count
                 )
                 result.programs += solved
-                result.proven_in_pieces += int(in_pieces.sum())
-                result.unproven += int((is_target[block_cols] & ~in_pieces).sum())
+                result.proven_in_pieces += int(proven.sum())
+                result.unproven += int((is_target[block_cols] & ~proven).sum())
             else:
                 result.unproven += int(is_target[block_cols].sum())
-            block_rows = row_order[row_bounds[b] : row_bounds[b + 1]]
-            for piece_cols, piece_rows in _relaxed_pieces(sub, held, min(max_block, MAX_PIECE)):
-                if is_pushed[block_cols[piece_cols]].any():
-                    piece = sub[piece_rows][:, piece_cols]
-                    jobs.append((block_cols[piece_cols], block_rows[piece_rows], piece, False))
             continue
         result.blocks += 1
-        if is_pushed[block_cols].any():
-            jobs.append((block_cols, row_order[row_bounds[b] : row_bounds[b + 1]], sub, True))
-    intervals = _solve_blocks(
-        [(sub, value[c], is_pushed[c]) for c, _, sub, _ in jobs], min_count, parallel_from
-    )
-    for (block_cols, block_rows, _, whole), (low, high, programs, binding) in zip(
-        jobs, intervals, strict=True
-    ):
+        low, high, programs = _intervals(sub, value[block_cols], is_target[block_cols], min_count)
         result.programs += programs
-        wide = high - low >= min_count - 1e-6
-        if proven is not None and whole:
-            proven[cols[block_cols[is_pushed[block_cols] & wide]]] = True
-        result.relaxed += 0 if whole else int((is_pushed[block_cols] & ~wide).sum())
-        for i in np.flatnonzero(is_pushed[block_cols] & ~wide):
+        for i in np.flatnonzero(is_target[block_cols] & (high - low < min_count - 1e-6)):
             c = block_cols[i]
-            rows = eq_ids[block_rows[binding.get(int(i), [])]]
             result.narrow.append(
-                Narrow(
-                    int(cols[c]),
-                    float(value[c] + low[i]),
-                    float(value[c] + high[i]),
-                    tuple(int(r) for r in rows),
-                )
+                Narrow(int(cols[c]), float(value[c] + low[i]), float(value[c] + high[i]))
             )
-    # A count pinned by one equation may be narrow in a relaxation too: name it once.
-    first = {n.quantity: n for n in reversed(result.narrow)}
-    result.narrow = [n for n in result.narrow if first[n.quantity] is n]
     return result
-
-
-def _relaxed_pieces(
-    a: sparse.csr_matrix, held: np.ndarray, max_size: int
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The pieces (columns and rows of ``a``) left when every equation that holds a
-    ``held`` unknown is dropped, those of 2 to ``max_size`` unknowns; a piece still
-    larger loses its longest equations (those of more than half as many unknowns as
-    its longest, again and again) until it splits. Dropping equations only frees a
-    reader, so a count pinned within its piece is pinned in the whole block: a leak
-    found, never a proof."""
-    with_held = np.diff(a.tocsc()[:, np.flatnonzero(held)].tocsr().indptr) > 0
-    return _split(a, np.flatnonzero(~held), np.flatnonzero(~with_held), max_size)
-
-
-def _split(
-    a: sparse.csr_matrix, cols: np.ndarray, rows: np.ndarray, max_size: int
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The pieces of ``a`` restricted to ``cols`` and ``rows``, as :func:`_relaxed_pieces`
-    says."""
-    sub = a[rows][:, cols].tocsr()
-    n, col_label, row_label = _components(sub)
-    col_bounds, col_order = _slices(col_label, n)
-    row_bounds, row_order = _slices(row_label, n)
-    length = np.diff(sub.indptr)
-    pieces = []
-    for p in range(n):
-        piece_cols = col_order[col_bounds[p] : col_bounds[p + 1]]
-        piece_rows = row_order[row_bounds[p] : row_bounds[p + 1]]
-        if len(piece_cols) < 2 or not len(piece_rows):
-            continue
-        if len(piece_cols) <= max_size:
-            pieces.append((cols[piece_cols], rows[piece_rows]))
-            continue
-        longest = int(length[piece_rows].max())
-        if longest > 2:  # drop the longest equations, and split what is left
-            short = piece_rows[length[piece_rows] <= longest // 2]
-            pieces += _split(a, cols[piece_cols], rows[short], max_size)
-    return pieces
-
-
-Job = tuple[sparse.csr_matrix, np.ndarray, np.ndarray]  # equations, values, targets
-#: A block's intervals (:func:`_intervals`): least and greatest changes, programs
-#: solved, and per target left narrow, the rows binding at its ends.
-Intervals = tuple[np.ndarray, np.ndarray, int, dict[int, np.ndarray]]
-
-
-def _solve_blocks(
-    jobs: list[Job], min_count: int, parallel_from: int = PARALLEL_FROM
-) -> list[Intervals]:
-    """:func:`_intervals` of every block, remembered (``_SOLVED``). Blocks of at least
-    ``parallel_from`` unknowns are shared among the cores: the first share is solved
-    here, each other one by a worker process, side by side."""
-    out: list[Intervals | None] = [None] * len(jobs)
-    keys = [_key(*job, min_count) for job in jobs]
-    todo = []
-    for i, key in enumerate(keys):
-        if key in _SOLVED:
-            low, high, _, binding = _SOLVED[key]
-            out[i] = (low.copy(), high.copy(), 0, binding)
-        else:
-            todo.append(i)
-    size = {i: jobs[i][0].shape[1] for i in todo}
-    heavy = sorted((i for i, n in size.items() if n >= parallel_from), key=lambda i: -size[i])
-    # Each heavy block, largest first, to the share with the fewest unknowns so far.
-    shares: list[list[int]] = [[] for _ in range(min(len(heavy), len(os.sched_getaffinity(0))))]
-    for i in heavy:
-        min(shares, key=lambda share: sum(size[j] for j in share)).append(i)
-    workers = [_Worker([jobs[i] for i in share], min_count) for share in shares[1:]]
-    here = [i for i in todo if size[i] < parallel_from] + (shares[0] if shares else [])
-    for i in here:
-        out[i] = _intervals(*jobs[i], min_count)
-    for worker, share in zip(workers, shares[1:], strict=True):
-        for i, found in zip(share, worker.result(), strict=True):
-            out[i] = found
-    for i in todo:
-        low, high, programs, binding = out[i]  # type: ignore[misc]
-        _SOLVED[keys[i]] = (low.copy(), high.copy(), programs, binding)
-    while len(_SOLVED) > _SOLVED_MAX:
-        del _SOLVED[next(iter(_SOLVED))]
-    return out  # type: ignore[return-value]
-
-
-#: Intervals of blocks and pieces solved before, by their content. The suppressor's
-#: checks and the audit ask again about the many a new complement leaves as they were:
-#: the same program has the same answer, and is not solved again.
-_SOLVED: dict[bytes, Intervals] = {}
-_SOLVED_MAX = 200_000
-
-
-def _key(a: sparse.csr_matrix, value: np.ndarray, targets: np.ndarray, min_count: int) -> bytes:
-    """A digest of everything a block's intervals depend on."""
-    digest = hashlib.blake2b(str((a.shape, min_count)).encode(), digest_size=20)
-    for part in (a.indptr, a.indices, a.data, value, targets):
-        digest.update(np.ascontiguousarray(part).tobytes())
-    return digest.digest()
-
-
-class _Worker:
-    """A process of its own (``python -m atlas.audit.worker``) solving blocks'
-    intervals: it reads the jobs from its standard input, and writes the intervals to
-    its standard output."""
-
-    def __init__(self, jobs: list[Job], min_count: int) -> None:
-        self.errors = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "atlas.audit.worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.errors,
-        )
-        assert self.process.stdin is not None
-        with self.process.stdin as stdin:
-            pickle.dump((jobs, min_count), stdin, protocol=pickle.HIGHEST_PROTOCOL)
-
-    def result(self) -> list[Intervals]:
-        assert self.process.stdout is not None
-        with self.process.stdout as stdout, self.errors:
-            out = stdout.read()
-            if self.process.wait() != 0:
-                self.errors.seek(0)
-                raise RuntimeError(f"an audit worker failed:\n{self.errors.read().decode()}")
-        found: list[Intervals] = pickle.loads(out)
-        return found
 
 
 def _components(matrix: sparse.csr_matrix) -> tuple[int, np.ndarray, np.ndarray]:
@@ -501,8 +314,6 @@ class _Program:
         self.highs.passModel(lp)
         self.cols = np.arange(self.n, dtype=np.int32)
         self.status = highspy.HighsModelStatus.kNotset
-        self.solved = False
-        self.restarts = 0  # solves started over (see solve)
 
     def solve(
         self,
@@ -517,28 +328,11 @@ class _Program:
             rows = np.arange(self.m, dtype=np.int32)
             self.highs.changeRowsBounds(self.m, rows, rhs, rhs)  # type: ignore[attr-defined]
         self.highs.changeColsCost(self.n, self.cols, cost)
-        # Only the costs changed since the last solve: its basis is still feasible, and
-        # the primal simplex goes on from it (several times faster than the dual here).
-        again = bounds is None and rhs is None and self.solved
-        self.highs.setOptionValue("simplex_strategy", PRIMAL if again else CHOOSE)
         self.highs.run()
-        self.solved = True
         self.status = self.highs.getModelStatus()
-        if again and self.status != highspy.HighsModelStatus.kOptimal:
-            # Going on from the last basis can stall on a badly scaled program (HiGHS
-            # then says "unknown"): start over, with HiGHS's own choice of method.
-            self.restarts += 1
-            self.highs.clearSolver()
-            self.highs.setOptionValue("simplex_strategy", CHOOSE)
-            self.highs.run()
-            self.status = self.highs.getModelStatus()
         if self.status != highspy.HighsModelStatus.kOptimal:
             return None
         return np.asarray(self.highs.getSolution().col_value)
-
-    def binding(self) -> np.ndarray:
-        """The rows with a non-zero dual in the last solution: those holding it back."""
-        return np.flatnonzero(np.abs(np.asarray(self.highs.getSolution().row_dual)) > 1e-9)
 
 
 def _intervals(
@@ -546,17 +340,15 @@ def _intervals(
     value: np.ndarray,
     targets: np.ndarray,
     min_count: int,
-) -> Intervals:
-    """Each unknown's change interval around its true value (0 = the truth), and for
-    each target whose interval stays under ``min_count`` wide, the rows (equations)
-    binding at its least and greatest value (a non-zero dual)."""
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Each unknown's change interval around its true value (0 = the truth)."""
     n = a.shape[1]
     low = np.zeros(n)
     high = np.zeros(n)
     if a.shape[0] == 0:  # no equation holds it: it may be anything from 0 up
-        return -value, np.full(n, np.inf), 0, {}
+        return -value, np.full(n, np.inf), 0
     if n == 1:  # one unknown in an equation: the equation gives it away
-        return low, high, 0, {0: np.arange(a.shape[0])}
+        return low, high, 0
     # Moves of a withheld count are capped at min_count each way: a wider interval is
     # not needed, and the capped programs are bounded and quick.
     lower, upper = _bounds(value, targets, min_count)
@@ -588,16 +380,11 @@ def _intervals(
         if still_short(targets).sum() == short.sum():
             break
     cost = np.zeros(n)
-    binding: dict[int, np.ndarray] = {}
     for i in np.flatnonzero(still_short(targets)):
-        rows = []
         for sense in (-1.0, 1.0):  # maximize, then minimize
             if high[i] - low[i] >= min_count:
                 break
             cost[:] = 0.0
             cost[i] = sense
             solve(cost)
-            rows.append(program.binding())
-        if high[i] - low[i] < min_count - 1e-6:
-            binding[int(i)] = np.unique(np.concatenate(rows))
-    return low, high, programs, binding
+    return low, high, programs

@@ -79,9 +79,9 @@ def complement(
     """Which cells to withhold (by position in the cells ``system`` was built from):
     the primary ones (``secret``) and their complements.
 
-    ``check``, given the cells withheld, returns the equations (ids) that, taken
-    together, still pin some quantity too closely (the audit's attacker); each gets one
-    more complement, and the rounds run again, up to ``max_checks`` times. Whatever the last
+    ``check``, given the cells withheld, returns the quantities that the equations
+    taken together still pin too closely (the audit's attacker); each gets one more
+    complement, and the rounds run again, up to ``max_checks`` times. Whatever the last
     check leaves, the audit finds again and refuses to publish.
     """
     secret = np.asarray(secret, dtype=bool)
@@ -107,10 +107,10 @@ def complement(
     for _ in range(max_checks):
         if check is None:
             break
-        binding = check(withheld())
-        if len(binding) == 0:
+        narrow = check(withheld())
+        if len(narrow) == 0:
             break
-        system.widen(binding)
+        system.widen(narrow)
         rounds()
     return withheld()
 
@@ -307,12 +307,12 @@ class System:
                 return
             self.hidden = now
 
-    def widen(self, equations: np.ndarray) -> None:
-        """Hide the cheapest published member of each of ``equations`` (ids): those
-        that, taken together, pin a quantity too closely."""
+    def widen(self, narrow: np.ndarray) -> None:
+        """Hide, for each quantity in ``narrow`` (one that equations taken together pin
+        too closely), the cheapest published member of an equation it is in."""
         n_eq = int(self.eq.max(initial=-1)) + 1
         chosen = np.zeros(n_eq, dtype=bool)
-        chosen[equations] = True
+        chosen[self.eq[np.isin(self.q, narrow)]] = True
         self.hide(self._cheapest(chosen, np.full(n_eq, float(self.min_count))))
 
     def round(self) -> bool:

@@ -112,10 +112,9 @@ a.proven_in_pieces %} ({{ "{:,}".format(a.proven_in_pieces) }} of them in pieces
 too large to solve whole, the student counts first held at their true values, then
 moved){% endif %}.
 {% if a.by_equation_only %}<strong>{{ "{:,}".format(a.by_equation_only) }} were not proven
-safe</strong>: they lie in blocks too large to solve. They were checked equation by equation,
-which finds what one published equation gives away, and in pieces of a relaxation (every
-equation holding a student count dropped), which finds some of what several give away
-together, but not all.{% endif %}</p>
+safe</strong>: they lie in blocks too large to solve, and were checked equation by equation
+only, which finds what one published equation gives away but not what several give away
+together.{% endif %}</p>
 {% else %}<p class="fail">Failed: {{ report.audit.exposures|length }} withheld count(s) can be
 narrowed too far. Nothing was published.</p>
 <ul>{% for e in report.audit.exposures[:500] %}<li>{{ e }}</li>{% endfor %}</ul>{% endif %}

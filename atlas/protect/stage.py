@@ -56,26 +56,11 @@ def audit_check(
     system: System, min_count: int, *, gaps: bool = True
 ) -> Callable[[np.ndarray], np.ndarray]:
     """The audit's attacker as :func:`~atlas.protect.complement.complement`'s ``check``:
-    given the cells withheld, the equations binding at the ends of the interval of each
-    quantity it pins to fewer than ``min_count`` values.
-
-    Each check after the first has more cells withheld (complements are only added), so
-    what an earlier one proved wide stays proven and is not solved again; should the
-    cells withheld ever shrink, it starts over."""
-    proven = np.zeros(len(system.value), dtype=bool)
-    before = np.zeros(system.n_cells, dtype=bool)
+    given the cells withheld, the quantities it pins to fewer than ``min_count`` values."""
 
     def check(withheld: np.ndarray) -> np.ndarray:
-        nonlocal before
-        if (before & ~withheld).any():
-            proven[:] = False
-        before = withheld.copy()
-        found = attack_equations(system, withheld, min_count, gaps=gaps, proven=proven).narrow
-        # The equations binding at a narrow quantity's ends; where the programs name
-        # none (one equation pins it), every equation it is in.
-        unnamed = [n.quantity for n in found if not n.binding]
-        binding = [r for n in found for r in n.binding]
-        return np.union1d(system.eq[np.isin(system.q, unnamed)], binding).astype(np.int64)
+        found = attack_equations(system, withheld, min_count, gaps=gaps).narrow
+        return np.array([n.quantity for n in found], dtype=np.int64)
 
     return check
 
