@@ -111,9 +111,7 @@ def complement(
         binding = check(withheld())
         if len(binding) == 0:
             break
-        before = system.hidden.copy()
-        system.widen(binding)
-        if (system.hidden == before).all():
+        if not system.widen(binding):
             break  # nothing left to withhold there: checking again would find the same
         rounds()
     return withheld()
@@ -297,8 +295,10 @@ class System:
         np.logical_or.at(bad, self.cell, self.hidden[self.cell_q])
         return np.flatnonzero(bad)
 
-    def hide(self, qs: Iterable[int]) -> None:
-        """Hide quantities, then every cell showing one, then what only those showed."""
+    def hide(self, qs: Iterable[int]) -> bool:
+        """Hide quantities, then every cell showing one, then what only those showed;
+        whether any was not hidden before."""
+        before = self.hidden.copy()
         self.hidden[np.fromiter(qs, dtype=np.int64)] = True
         while True:
             withheld = np.zeros(self.n_cells, dtype=bool)
@@ -308,16 +308,16 @@ class System:
             now = self.hidden | (~visible & (np.arange(len(self.value)) < self.n))
             now[self.n :] = True
             if (now == self.hidden).all():
-                return
+                return bool((self.hidden != before).any())
             self.hidden = now
 
-    def widen(self, equations: np.ndarray) -> None:
+    def widen(self, equations: np.ndarray) -> bool:
         """Hide the cheapest published member of each of ``equations`` (ids): those
-        that, taken together, pin a quantity too closely."""
+        that, taken together, pin a quantity too closely. False when none has one left."""
         n_eq = int(self.eq.max(initial=-1)) + 1
         chosen = np.zeros(n_eq, dtype=bool)
         chosen[equations] = True
-        self.hide(self._cheapest(chosen, np.full(n_eq, float(self.min_count))))
+        return self.hide(self._cheapest(chosen, np.full(n_eq, float(self.min_count))))
 
     def round(self) -> bool:
         """Withhold one complement in every exposing equation; False when none exposes."""
@@ -334,12 +334,7 @@ class System:
         if not exposed.any():
             return False
         need = np.where(one_side, np.maximum(self.min_count - total, 1), 1)
-        best = self._cheapest(exposed, need)
-        if len(best) == 0:
-            return False
-        before = self.hidden.copy()
-        self.hide(best)
-        return bool((self.hidden != before).any())
+        return self.hide(self._cheapest(exposed, need))
 
     def _cheapest(self, equations: np.ndarray, need: np.ndarray) -> np.ndarray:
         """For each flagged equation, its published member that costs least among those
