@@ -168,6 +168,7 @@ def build_atlas(
                 config=config,
                 system=(protection.system, protection.system_cells),
                 report=privacy,
+                witnesses=protection.witnesses,
             )
         finally:
             write_privacy_report(privacy, config.path(config.reports))

@@ -18,7 +18,7 @@ import pytest
 from scipy import sparse
 
 from atlas.audit import _describe, audit, equations
-from atlas.audit.equations import Narrow, _prove_in_pieces, attack_equations
+from atlas.audit.equations import Narrow, Witnesses, _prove_in_pieces, attack_equations
 from atlas.config import Indicators, Privacy
 from atlas.errors import ProtectionError
 from atlas.model import Rendered
@@ -538,15 +538,15 @@ def test_blocks_solved_side_by_side_in_worker_processes_give_the_intervals_worke
     found = equations._solve_blocks(jobs, 10, parallel_from=0)
     assert len(started) == 1  # two shares: one solved here, one by a worker
     # r1 grows by k: y is then 0..4 + k.
-    for k, (low, high, programs, _) in enumerate(found):
-        assert programs > 0
-        assert list(low[:3]) == pytest.approx([-4, -3, -1])
-        assert list(high[:3]) == pytest.approx([4 + k, 1 + k, 3])
+    for k, solved in enumerate(found):
+        assert solved.programs > 0
+        assert list(solved.low[:3]) == pytest.approx([-4, -3, -1])
+        assert list(solved.high[:3]) == pytest.approx([4 + k, 1 + k, 3])
     # Asked again, the same blocks are remembered: no program, no worker.
     again = equations._solve_blocks(jobs, 10, parallel_from=0)
-    assert len(started) == 1 and [programs for _, _, programs, _ in again] == [0, 0, 0]
-    for (low, high, _, _), (low_again, high_again, _, _) in zip(found, again, strict=True):
-        assert (low == low_again).all() and (high == high_again).all()
+    assert len(started) == 1 and [solved.programs for solved in again] == [0, 0, 0]
+    for solved, remembered in zip(found, again, strict=True):
+        assert (solved.low == remembered.low).all() and (solved.high == remembered.high).all()
 
 
 def test_counts_proven_wide_are_not_solved_again_when_more_cells_are_withheld():
@@ -556,17 +556,101 @@ def test_counts_proven_wide_are_not_solved_again_when_more_cells_are_withheld():
         {"all": 200, "homeless": 40, "housed": 160}, {"all": 26, "homeless": 6, "housed": 20}
     )
     system = build_system(cells, count_indicators=COUNTS, parents={})
-    proven = np.zeros(len(system.value), dtype=bool)
+    witnesses = Witnesses.none(len(system.value))
+    proven = witnesses.proven
     rates = ((cells["indicator"] == "suspension") & (cells["group"] != "all")).to_numpy()
-    first = attack_equations(system, rates, 10, proven=proven)
+    first = attack_equations(system, rates, 10, witnesses=witnesses)
     assert first.narrow == [] and first.programs > 0 and proven.sum() == 4
-    again = attack_equations(system, rates, 10, proven=proven)
+    again = attack_equations(system, rates, 10, witnesses=witnesses)
     assert again.narrow == [] and again.programs == 0 and again.targets == 4
     # The homeless and housed students withheld too: 2 more counts to solve, both wide
     # (homeless students can be anything from the 6 suspended up).
     more = rates | ((cells["indicator"] == "students") & (cells["group"] != "all")).to_numpy()
-    last = attack_equations(system, more, 10, proven=proven)
+    last = attack_equations(system, more, 10, witnesses=witnesses)
     assert last.narrow == [] and last.programs > 0 and last.targets == 6 and proven.sum() == 6
+
+
+def _suspension_counts(system):
+    """The positions of homeless and housed suspended, and not suspended, in ``system``."""
+    q = system.quantities.reset_index(drop=True)
+
+    def at(group, measure):
+        (i,) = np.flatnonzero(
+            (q["family"] == "suspension") & (q["group"] == group) & (q["measure"] == measure)
+        )
+        return i
+
+    return [at("homeless", "yes"), at("housed", "yes"), at("homeless", "no"), at("housed", "no")]
+
+
+def _rows(system, changes):
+    """Hand-made witnesses: one row per change to the four suspension counts."""
+    n = len(system.value)
+    cols = _suspension_counts(system)
+    return [sparse.csr_matrix((c, ([0] * 4, cols)), shape=(1, n)) for c in changes]
+
+
+def test_the_audit_believes_a_solution_only_once_it_has_checked_it():
+    # The suspension example above. Homeless suspended (6) moving by d moves housed
+    # suspended by -d (all 26 suspended are published), homeless not suspended by -d (40
+    # homeless published) and housed not suspended by +d (160 housed published). Up 10:
+    # 16, 10, 24, 150, all at least 0. Down 6: 0, 26, 40, 134. Together they show each
+    # count 16 wide.
+    cells = _suspension(
+        {"all": 200, "homeless": 40, "housed": 160}, {"all": 26, "homeless": 6, "housed": 20}
+    )
+    system = build_system(cells, count_indicators=COUNTS, parents={})
+    rates = ((cells["indicator"] == "suspension") & (cells["group"] != "all")).to_numpy()
+    up, down = [10.0, -10, -10, 10], [-6.0, 6, 6, -6]
+    four = np.zeros(len(system.value), dtype=bool)
+    four[_suspension_counts(system)] = True
+
+    def proven(changes, withheld=rates):
+        return Witnesses(four.copy(), _rows(system, changes)).verify(system, withheld, 10)
+
+    assert (proven([up, down]) == four).all()
+    # Housed not suspended up by 9, not 10: the 160 housed no longer add up. Down alone
+    # shows 6 values: not enough.
+    assert not proven([[10.0, -10, -10, 9], down]).any()
+    # Down by 7 takes homeless suspended to -1: not believed. Up alone shows 10 wide.
+    assert (proven([up, [-7.0, 7, 7, -7]]) == four).all()
+    # Up by 11 takes nothing below zero, and is believed: 11 wide with the truth.
+    assert (proven([[11.0, -11, -11, 11]]) == four).all()
+    # With only the homeless rate withheld, the housed counts are published: a row that
+    # changes them is not a solution a reader could hold.
+    homeless = rates & (cells["group"] == "homeless").to_numpy()
+    assert not proven([up, down], homeless).any()
+
+
+def test_the_audit_solves_no_program_for_counts_the_suppressors_solutions_show_wide():
+    cells = _suspension(
+        {"all": 200, "homeless": 40, "housed": 160}, {"all": 26, "homeless": 6, "housed": 20}
+    )
+    system = build_system(cells, count_indicators=COUNTS, parents={})
+    rates = ((cells["indicator"] == "suspension") & (cells["group"] != "all")).to_numpy()
+    witnesses = Witnesses.none(len(system.value))
+    first = attack_equations(system, rates, 10, witnesses=witnesses)
+    assert first.narrow == [] and first.programs > 0 and first.witnessed == 0
+    # Every solution kept moves the four counts as the example above works out: homeless
+    # suspended by d, housed suspended and homeless not suspended by -d, housed not
+    # suspended by +d.
+    h, o, hn, on = _suspension_counts(system)
+    (rows,) = witnesses.rows
+    for x in rows.toarray():
+        assert x[o] == pytest.approx(-x[h]) and x[hn] == pytest.approx(-x[h])
+        assert x[on] == pytest.approx(x[h]) and x[h] != 0
+    equations._SOLVED.clear()  # nothing remembered: only the solutions can save programs
+    checked = Witnesses(witnesses.verify(system, rates, 10))
+    audited = attack_equations(system, rates, 10, witnesses=checked)
+    assert (audited.narrow, audited.programs, audited.witnessed) == ([], 0, 4)
+    # Solutions that do not check out save nothing: each one with housed not suspended
+    # one higher breaks the 160 housed, and every program is solved again.
+    one_more = np.zeros(rows.shape)
+    one_more[:, on] = 1.0
+    witnesses.rows[0] = rows + sparse.csr_matrix(one_more)
+    checked = Witnesses(witnesses.verify(system, rates, 10))
+    audited = attack_equations(system, rates, 10, witnesses=checked)
+    assert (audited.narrow, audited.witnessed) == ([], 0) and audited.programs > 0
 
 
 def test_a_program_that_stalls_going_on_from_its_last_basis_is_solved_again_from_scratch():
@@ -607,7 +691,7 @@ def test_a_count_is_not_called_narrow_because_the_other_counts_are_capped():
     # dw - dx - dp = 0.
     a = sparse.csr_matrix(np.array([[-1.0, 1, 0], [-1, -1, 1]]))
     value = np.array([3.0, 13, 26])
-    low, high, _, binding = equations._intervals(a, value, np.ones(3, dtype=bool), 10)
+    low, high, _, binding = equations._intervals(a, value, np.ones(3, dtype=bool), 10)[:4]
     assert binding == {}
     assert low[0] == pytest.approx(-3) and high[0] - low[0] >= 10
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from atlas.audit.downloads import check_downloads
-from atlas.audit.equations import Narrow, attack_equations
+from atlas.audit.equations import Narrow, Witnesses, attack_equations
 from atlas.audit.examples import example, match
 from atlas.config import Config
 from atlas.errors import ProtectionError
@@ -44,12 +44,16 @@ def audit(
     config: Config,
     system: tuple[System, pd.DataFrame] | None = None,
     report: dict[str, Any] | None = None,
+    witnesses: Witnesses | None = None,
 ) -> None:
     """Raise :class:`ProtectionError` listing what would leak; return when nothing does.
 
     With ``system`` (the equations between the cells' quantities, and those cells) it
     also plays the attacker (:func:`atlas.audit.equations.attack_equations`) against
-    what ``table`` withholds, and records the result in ``report["audit"]``.
+    what ``table`` withholds, and records the result in ``report["audit"]``. Of
+    ``witnesses`` (the suppressor's solutions) it believes those that it checks and
+    finds to be solutions of these equations, and solves no program for the counts they
+    show wide.
     """
     failures = _check_table(table, config.privacy.min_count)
     failures += _check_ledger(rendered, table, config.indicators.rate_precision)
@@ -63,12 +67,17 @@ def audit(
         # the same (a stronger attacker than a reader, so passing still proves safety).
         # A cell not in the table (a redrawn layer's previous geography) is not shown.
         withheld = (flags == "withheld").to_numpy() | flags.isna().to_numpy()
+        min_count = config.privacy.min_count
+        checked = None
+        if witnesses is not None:
+            checked = Witnesses(witnesses.verify(equations, withheld, min_count))
         result = attack_equations(
             equations,
             withheld,
-            config.privacy.min_count,
+            min_count,
             pieces=config.privacy.prove_large_blocks,
             gaps=config.privacy.protect_gaps,
+            witnesses=checked,
         )
         exposed = [_describe(equations, n) for n in result.narrow]
         if report is not None:
@@ -80,6 +89,7 @@ def audit(
                 "by_equation_only": result.unproven,
                 "proven_in_pieces": result.proven_in_pieces,
                 "found_in_relaxation": result.relaxed,
+                "proven_by_checked_solutions": result.witnessed,
                 "programs": result.programs,
                 "blocks_solved": result.blocks,
                 "seconds": round(time.perf_counter() - start, 1),

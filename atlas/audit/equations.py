@@ -25,6 +25,12 @@ student count is dropped, which splits the block into pieces small enough to sol
 Dropping equations only frees a reader, so a count pinned within its piece is pinned
 in the whole block: a leak found for certain, though a count wide in its piece proves
 nothing.
+
+Every solution that shows a count wide is a certificate a reader can check: a change to
+the true values that keeps every equation and leaves every count at least zero. The
+suppressor keeps those of the blocks it solves whole (:class:`Witnesses`); the audit
+checks each against the release's own equations (:meth:`Witnesses.verify`), believes
+only those that pass, and solves programs for the counts they leave short.
 """
 
 from __future__ import annotations
@@ -35,7 +41,8 @@ import pickle
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import highspy
 import numpy as np
@@ -67,6 +74,75 @@ class EquationAttack:
     proven_in_pieces: int = 0  # of those in large blocks, proven with student counts held
     differences: int = 0  # of the targets, rests (differences no cell shows)
     relaxed: int = 0  # of the narrow, found in large blocks' relaxations (leaks, not proofs)
+    witnessed: int = 0  # of the targets, shown wide by solutions found before (no program)
+
+
+@dataclass
+class Witnesses:
+    """Solutions of the attacker's programs that show counts at least ``min_count`` wide:
+    each row a change to the true values of every quantity (:class:`System`'s, rests
+    included) that keeps every equation and leaves every count at least zero.
+
+    A solution found while some cells were withheld stays one when more are: the newly
+    withheld quantities keep their true values (a change of zero). So the suppressor
+    keeps the solutions that proved each count wide, and solves nothing for it again;
+    the audit believes them only once :meth:`verify` has checked them against the
+    release's own equations."""
+
+    proven: np.ndarray  # per quantity: shown wide by the rows kept
+    rows: list[sparse.csr_matrix] = field(default_factory=list)
+
+    @classmethod
+    def none(cls, n: int) -> Witnesses:
+        return cls(np.zeros(n, dtype=bool))
+
+    def keep(self, quantities: np.ndarray, found: Intervals, wide: np.ndarray) -> None:
+        """Keep the solutions at the ends of the ``wide`` unknowns' intervals in a
+        block's ``found`` intervals; ``quantities`` are the block's unknowns."""
+        ends = np.concatenate([found.low_by[wide], found.high_by[wide]])
+        used = np.unique(ends[ends >= 0])
+        if len(used):
+            sub = found.solutions[used].tocsr()
+            self.rows.append(
+                sparse.csr_matrix(
+                    (sub.data, quantities[sub.indices], sub.indptr),
+                    shape=(len(used), len(self.proven)),
+                )
+            )
+        self.proven[quantities[wide]] = True
+
+    def clear(self) -> None:
+        self.proven[:] = False
+        self.rows.clear()
+
+    def verify(self, system: System, withheld: np.ndarray, min_count: int) -> np.ndarray:
+        """Which quantities the rows show wide when ``withheld`` cells are withheld: each
+        row is checked on its own, and one that changes a quantity the release shows,
+        breaks an equation by more than ``TOLERANCE`` or takes a count below zero is
+        not believed."""
+        n_all = len(self.proven)
+        none = np.zeros(n_all, dtype=bool)
+        if not self.rows:
+            return none
+        rows = sparse.vstack(self.rows).tocsr()
+        rows.eliminate_zeros()
+        row_of = np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr))
+        bad = ~_unknown(system, withheld)[rows.indices]
+        bad |= system.value[rows.indices] + rows.data < -TOLERANCE
+        equations = sparse.csr_matrix(
+            (system.coef, (system.eq, system.q)), shape=(int(system.eq.max()) + 1, n_all)
+        )
+        broken = abs(rows @ equations.T).max(axis=1).toarray().ravel() > TOLERANCE
+        good = np.ones(rows.shape[0], dtype=bool)
+        good[row_of[bad]] = False
+        good &= ~broken
+        if not good.any():
+            return none
+        kept = rows[np.flatnonzero(good)]
+        # The true values (a change of zero) are a solution too.
+        low = np.minimum(kept.min(axis=0).toarray().ravel(), 0.0)
+        high = np.maximum(kept.max(axis=0).toarray().ravel(), 0.0)
+        return np.asarray(high - low >= min_count - 1e-6)
 
 
 #: The quantity family that ties a large block together: holding it splits the block.
@@ -98,7 +174,7 @@ def attack_equations(
     *,
     pieces: bool = False,
     gaps: bool = True,
-    proven: np.ndarray | None = None,
+    witnesses: Witnesses | None = None,
     parallel_from: int = PARALLEL_FROM,
 ) -> EquationAttack:
     """Solve every withheld quantity's interval; ``withheld`` flags the cells.
@@ -110,19 +186,13 @@ def attack_equations(
     counts held at their true values (the module's docstring says why that is sound);
     the rest are counted in ``unproven``.
 
-    ``proven`` (one flag per quantity, updated here) marks the quantities already shown
-    to be at least ``min_count`` wide while fewer cells were withheld; no program is
-    solved for them again. That is sound because withholding more cells only turns
-    published quantities into unknowns: every solution found before is still one, with
-    the newly withheld quantities at their true values. The caller keeps the flags only
-    while the cells withheld grow.
+    ``witnesses`` (updated here) holds the solutions that showed quantities at least
+    ``min_count`` wide while fewer cells were withheld; no program is solved for those
+    quantities again (:class:`Witnesses` says why that is sound). The caller keeps them
+    only while the cells withheld grow.
     """
     n_all = len(system.value)
-    visible = np.zeros(n_all, dtype=bool)
-    np.logical_or.at(visible, system.cell_q, ~withheld[system.cell])
-    visible |= system.known  # published by a previous edition with the same value
-    unknown = ~visible
-    unknown[system.n :] = True
+    unknown = _unknown(system, withheld)
     shown_by_cell = np.zeros(n_all, dtype=bool)
     shown_by_cell[system.cell_q] = True
     # An equation's rest of 1 to min_count - 1 (a difference area, the students outside
@@ -134,7 +204,7 @@ def attack_equations(
     # A withheld true zero counts no student: there is no one to protect in it.
     target = unknown & (shown_by_cell | small_rest) & (system.value > 0)
     # Targets to solve: those not already proven wide.
-    push = target if proven is None else target & ~proven
+    push = target if witnesses is None else target & ~witnesses.proven
     # Equations restricted to the unknowns.
     keep = unknown[system.q]
     eq, q, coef = system.eq[keep], system.q[keep], system.coef[keep]
@@ -152,6 +222,7 @@ def attack_equations(
     family[: len(system.quantities)] = system.quantities["family"].to_numpy()
     result = EquationAttack([], 0, int(is_target.sum()), 0)
     result.differences = int((target & small_rest).sum())
+    result.witnessed = int((target & ~push).sum())
     pinned = _single_equations(matrix, value, min_count)
     bounds, order = _slices(col_label, n_blocks)
     row_bounds, row_order = _slices(row_label, n_blocks)
@@ -191,13 +262,12 @@ def attack_equations(
     intervals = _solve_blocks(
         [(sub, value[c], is_pushed[c]) for c, _, sub, _ in jobs], min_count, parallel_from
     )
-    for (block_cols, block_rows, _, whole), (low, high, programs, binding) in zip(
-        jobs, intervals, strict=True
-    ):
+    for (block_cols, block_rows, _, whole), found in zip(jobs, intervals, strict=True):
+        low, high, programs, binding = found[:4]
         result.programs += programs
         wide = high - low >= min_count - 1e-6
-        if proven is not None and whole:
-            proven[cols[block_cols[is_pushed[block_cols] & wide]]] = True
+        if witnesses is not None and whole:
+            witnesses.keep(cols[block_cols], found, is_pushed[block_cols] & wide)
         result.relaxed += 0 if whole else int((is_pushed[block_cols] & ~wide).sum())
         for i in np.flatnonzero(is_pushed[block_cols] & ~wide):
             c = block_cols[i]
@@ -214,6 +284,17 @@ def attack_equations(
     first = {n.quantity: n for n in reversed(result.narrow)}
     result.narrow = [n for n in result.narrow if first[n.quantity] is n]
     return result
+
+
+def _unknown(system: System, withheld: np.ndarray) -> np.ndarray:
+    """Per quantity, whether a reader does not see it when ``withheld`` cells are
+    withheld: no cell shows it, nor did a previous edition; every rest is unknown."""
+    visible = np.zeros(len(system.value), dtype=bool)
+    np.logical_or.at(visible, system.cell_q, ~withheld[system.cell])
+    visible |= system.known  # published by a previous edition with the same value
+    unknown = ~visible
+    unknown[system.n :] = True
+    return unknown
 
 
 def _relaxed_pieces(
@@ -256,9 +337,20 @@ def _split(
 
 
 Job = tuple[sparse.csr_matrix, np.ndarray, np.ndarray]  # equations, values, targets
-#: A block's intervals (:func:`_intervals`): least and greatest changes, programs
-#: solved, and per target left narrow, the rows binding at its ends.
-Intervals = tuple[np.ndarray, np.ndarray, int, dict[int, np.ndarray]]
+
+
+class Intervals(NamedTuple):
+    """A block's intervals (:func:`_intervals`)."""
+
+    low: np.ndarray  # per unknown, its least change found
+    high: np.ndarray  # and its greatest
+    programs: int  # programs solved
+    binding: dict[int, np.ndarray]  # per target left narrow, the rows binding at its ends
+    solutions: sparse.csr_matrix  # the solutions (rows) at some target's ends
+    low_by: np.ndarray  # per unknown, the row of ``solutions`` at its least change
+    #: and at its greatest; -1: the true value (a change of zero), or, for an unknown
+    #: not a target, a solution not kept
+    high_by: np.ndarray
 
 
 def _solve_blocks(
@@ -272,8 +364,8 @@ def _solve_blocks(
     todo = []
     for i, key in enumerate(keys):
         if key in _SOLVED:
-            low, high, _, binding = _SOLVED[key]
-            out[i] = (low.copy(), high.copy(), 0, binding)
+            known = _SOLVED[key]
+            out[i] = known._replace(low=known.low.copy(), high=known.high.copy(), programs=0)
         else:
             todo.append(i)
     size = {i: jobs[i][0].shape[1] for i in todo}
@@ -290,8 +382,9 @@ def _solve_blocks(
         for i, found in zip(share, worker.result(), strict=True):
             out[i] = found
     for i in todo:
-        low, high, programs, binding = out[i]  # type: ignore[misc]
-        _SOLVED[keys[i]] = (low.copy(), high.copy(), programs, binding)
+        solved = out[i]
+        assert solved is not None
+        _SOLVED[keys[i]] = solved._replace(low=solved.low.copy(), high=solved.high.copy())
     while len(_SOLVED) > _SOLVED_MAX:
         del _SOLVED[next(iter(_SOLVED))]
     return out  # type: ignore[return-value]
@@ -560,22 +653,28 @@ def _intervals(
     n = a.shape[1]
     low = np.zeros(n)
     high = np.zeros(n)
+    low_by = np.full(n, -1)
+    high_by = np.full(n, -1)
     if a.shape[0] == 0:  # no equation holds it: it may be anything from 0 up
-        return -value, np.full(n, np.inf), 0, {}
+        # It alone, up by min_count, is a solution.
+        up = sparse.identity(n, format="csr") * float(min_count)
+        return Intervals(-value, np.full(n, np.inf), 0, {}, up, low_by, np.arange(n))
     if n == 1:  # one unknown in an equation: the equation gives it away
-        return low, high, 0, {0: np.arange(a.shape[0])}
+        none = sparse.csr_matrix((0, n))
+        return Intervals(low, high, 0, {0: np.arange(a.shape[0])}, none, low_by, high_by)
     # Moves of a withheld count are capped at min_count each way: a wider interval is
     # not needed, and the capped programs are bounded and quick.
     lower, upper = _bounds(value, targets, min_count)
     program = _Program(a, lower, upper)
-    programs = 0
+    solutions: list[sparse.csr_matrix] = []
 
     def solve(cost: np.ndarray) -> None:
-        nonlocal programs
         x = program.solve(cost)
-        programs += 1
         if x is None:
             raise RuntimeError(f"the attacker's program ended as {program.status}")
+        low_by[x < low] = len(solutions)
+        high_by[x > high] = len(solutions)
+        solutions.append(sparse.csr_matrix(np.where(np.abs(x) > 1e-12, x, 0.0)))
         np.minimum(low, x, out=low)
         np.maximum(high, x, out=high)
 
@@ -616,4 +715,12 @@ def _intervals(
         program.bound(np.array([i]), free[0][i : i + 1], free[1][i : i + 1])
         if high[i] - low[i] < min_count - 1e-6:
             binding[int(i)] = np.unique(np.concatenate(rows))
-    return low, high, programs, binding
+    # Only the solutions at a target's ends are kept, renumbered.
+    ends = np.concatenate([low_by[targets], high_by[targets]])
+    used = np.unique(ends[ends >= 0])
+    number = np.full(len(solutions) + 1, -1)  # number[-1]: the truth stays -1
+    number[used] = np.arange(len(used))
+    kept = sparse.vstack([solutions[k] for k in used]) if len(used) else sparse.csr_matrix((0, n))
+    return Intervals(
+        low, high, len(solutions), binding, kept.tocsr(), number[low_by], number[high_by]
+    )

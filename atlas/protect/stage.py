@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from atlas.audit.equations import attack_equations
+from atlas.audit.equations import Witnesses, attack_equations
 from atlas.config import Privacy
 from atlas.model import INDICATOR_INFO
 from atlas.protect import editions
@@ -43,6 +43,8 @@ class Protection:
     system: System  # the equations, over ``system_cells`` by position
     system_cells: pd.DataFrame  # the cells of students, numbered from 0
     known: dict[str, int] = field(default_factory=dict)  # editions.know_published's
+    #: The solutions that proved counts wide in the suppressor's checks, for the audit.
+    witnesses: Witnesses | None = None
 
 
 def coding(privacy: Privacy) -> Coding | None:
@@ -53,7 +55,7 @@ def coding(privacy: Privacy) -> Coding | None:
 
 
 def audit_check(
-    system: System, min_count: int, *, gaps: bool = True
+    system: System, min_count: int, *, gaps: bool = True, witnesses: Witnesses | None = None
 ) -> Callable[[np.ndarray], np.ndarray]:
     """The audit's attacker as :func:`~atlas.protect.complement.complement`'s ``check``:
     given the cells withheld, the equations binding at the ends of the interval of each
@@ -61,16 +63,17 @@ def audit_check(
 
     Each check after the first has more cells withheld (complements are only added), so
     what an earlier one proved wide stays proven and is not solved again; should the
-    cells withheld ever shrink, it starts over."""
-    proven = np.zeros(len(system.value), dtype=bool)
+    cells withheld ever shrink, it starts over. ``witnesses`` (filled here) keeps the
+    solutions that proved them, for the audit to check."""
+    kept = witnesses if witnesses is not None else Witnesses.none(len(system.value))
     before = np.zeros(system.n_cells, dtype=bool)
 
     def check(withheld: np.ndarray) -> np.ndarray:
         nonlocal before
         if (before & ~withheld).any():
-            proven[:] = False
+            kept.clear()
         before = withheld.copy()
-        found = attack_equations(system, withheld, min_count, gaps=gaps, proven=proven).narrow
+        found = attack_equations(system, withheld, min_count, gaps=gaps, witnesses=kept).narrow
         # The equations binding at a narrow quantity's ends; where the programs name
         # none (one equation pins it), every equation it is in.
         unnamed = [n.quantity for n in found if not n.binding]
@@ -115,13 +118,14 @@ def protect_cells(
             system, system_cells, carried.subset(students), COUNTS - PLACES
         )
     hidden = fixed[students].to_numpy()
+    witnesses = Witnesses.none(len(system.value))
     if complements:
         gaps = privacy.protect_gaps
         hidden = complement(
             system,
             hidden,
             min_count=min_count,
-            check=audit_check(system, min_count, gaps=gaps),
+            check=audit_check(system, min_count, gaps=gaps, witnesses=witnesses),
             gaps=gaps,
         )
     withheld = pd.Series(hidden, index=cells.index[students]).reindex(cells.index, fill_value=False)
@@ -141,4 +145,6 @@ def protect_cells(
         complements=withheld | fixed,
         coding=coding(privacy),
     )
-    return Protection(table, cells, primary, withheld, carried, system, system_cells, known)
+    return Protection(
+        table, cells, primary, withheld, carried, system, system_cells, known, witnesses
+    )
