@@ -933,6 +933,14 @@ def test_the_privacy_report_says_how_many_counts_were_not_proven_safe(tmp_path):
         "none can be narrowed to fewer than 10 possible values (50 of them in pieces"
     ) in page
     assert "<strong>900 were not proven safe</strong>: they lie in blocks too large" in page
+    # Proofs the audit checked rather than found say so.
+    checked = {**audit_result, "proven_by_checked_solutions": 250}
+    write_privacy_report({**report, "audit": checked}, tmp_path)
+    page = " ".join((tmp_path / "privacy.html").read_text().split())
+    assert (
+        "then moved); for 250 of them the proof is a solution the suppressor found, which "
+        "the audit checked against every equation and bound. <strong>900 were not"
+    ) in page
     # Without proofs in pieces (the default), the sentence says nothing of them.
     write_privacy_report({**report, "audit": {**audit_result, "proven_in_pieces": 0}}, tmp_path)
     page = " ".join((tmp_path / "privacy.html").read_text().split())
@@ -956,3 +964,24 @@ def test_the_checks_stop_when_their_equations_have_nothing_left_to_withhold():
     withheld = complement(system, np.zeros(3, dtype=bool), min_count=10, check=check)
     assert len(calls) == 3
     assert [c.sum() for c in calls] == [0, 2, 3] and withheld.all()
+
+
+def test_relaxed_pieces_cut_side_by_side_are_the_pieces_cut_one_by_one():
+    # Two pieces once the held column 0 drops its equations: columns 1-2 (rows 1, 2)
+    # and 3-5 (rows 3, 4). Row 0 holds the held column and goes.
+    a = sparse.csr_matrix(
+        np.array(
+            [
+                [1.0, 1, 0, 1, 0, 0],
+                [0, 1, -1, 0, 0, 0],
+                [0, 2, 1, 0, 0, 0],
+                [0, 0, 0, 1, 1, 0],
+                [0, 0, 0, 0, 1, -3],
+            ]
+        )
+    )
+    held = np.array([True, False, False, False, False, False])
+    pieces = equations._relaxed_pieces(a, held, 10)
+    assert sorted((list(c), list(r)) for c, r in pieces) == [([1, 2], [1, 2]), ([3, 4, 5], [3, 4])]
+    for (cols, rows), piece in zip(pieces, equations._cut(a, pieces), strict=True):
+        assert (piece.toarray() == a.toarray()[np.ix_(rows, cols)]).all()

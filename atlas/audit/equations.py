@@ -251,10 +251,13 @@ def attack_equations(
             else:
                 result.unproven += int(is_target[block_cols].sum())
             block_rows = row_order[row_bounds[b] : row_bounds[b + 1]]
-            for piece_cols, piece_rows in _relaxed_pieces(sub, held, min(max_block, MAX_PIECE)):
-                if is_pushed[block_cols[piece_cols]].any():
-                    piece = sub[piece_rows][:, piece_cols]
-                    jobs.append((block_cols[piece_cols], block_rows[piece_rows], piece, False))
+            relaxed = [
+                (piece_cols, piece_rows)
+                for piece_cols, piece_rows in _relaxed_pieces(sub, held, min(max_block, MAX_PIECE))
+                if is_pushed[block_cols[piece_cols]].any()
+            ]
+            for (piece_cols, piece_rows), piece in zip(relaxed, _cut(sub, relaxed), strict=True):
+                jobs.append((block_cols[piece_cols], block_rows[piece_rows], piece, False))
             continue
         result.blocks += 1
         if is_pushed[block_cols].any():
@@ -308,6 +311,26 @@ def _relaxed_pieces(
     found, never a proof."""
     with_held = np.diff(a.tocsc()[:, np.flatnonzero(held)].tocsr().indptr) > 0
     return _split(a, np.flatnonzero(~held), np.flatnonzero(~with_held), max_size)
+
+
+def _cut(
+    a: sparse.csr_matrix, pieces: list[tuple[np.ndarray, np.ndarray]]
+) -> list[sparse.csr_matrix]:
+    """Each piece's equations (``a`` restricted to its columns and rows), cut from one
+    reordering of ``a`` with the pieces side by side. No equation of a piece holds
+    another piece's columns, so each is a contiguous block of it; cutting ``a`` itself
+    once per piece cost a third of a check at scale 0.01, as much as its programs."""
+    if not pieces:
+        return []
+    cols = np.concatenate([piece_cols for piece_cols, _ in pieces])
+    rows = np.concatenate([piece_rows for _, piece_rows in pieces])
+    together = a[rows][:, cols].tocsr()
+    col_end = np.cumsum([len(piece_cols) for piece_cols, _ in pieces])
+    row_end = np.cumsum([len(piece_rows) for _, piece_rows in pieces])
+    return [
+        together[r1 - len(piece_rows) : r1, c1 - len(piece_cols) : c1]
+        for (piece_cols, piece_rows), r1, c1 in zip(pieces, row_end, col_end, strict=True)
+    ]
 
 
 def _split(
