@@ -653,6 +653,24 @@ def test_the_audit_solves_no_program_for_counts_the_suppressors_solutions_show_w
     assert (audited.narrow, audited.witnessed) == ([], 0) and audited.programs > 0
 
 
+def test_counts_proven_while_their_block_was_small_stay_proven_when_it_grows_too_large():
+    # The suspension example: its block of 4 solved whole proves the 4 counts. Under a
+    # limit of 3 unknowns the same block is too large to solve: without the solutions
+    # kept, all 4 are checked by equation only; with them, none is.
+    cells = _suspension(
+        {"all": 200, "homeless": 40, "housed": 160}, {"all": 26, "homeless": 6, "housed": 20}
+    )
+    system = build_system(cells, count_indicators=COUNTS, parents={})
+    rates = ((cells["indicator"] == "suspension") & (cells["group"] != "all")).to_numpy()
+    witnesses = Witnesses.none(len(system.value))
+    assert attack_equations(system, rates, 10, witnesses=witnesses).narrow == []
+    alone = attack_equations(system, rates, 10, max_block=3)
+    assert (alone.targets, alone.unproven, alone.witnessed) == (4, 4, 0)
+    checked = Witnesses(witnesses.verify(system, rates, 10))
+    kept = attack_equations(system, rates, 10, max_block=3, witnesses=checked)
+    assert (kept.targets, kept.unproven, kept.witnessed) == (4, 0, 4)
+
+
 def test_a_program_that_stalls_going_on_from_its_last_basis_is_solved_again_from_scratch():
     # The worked example above: y (3 now) is at most 4, so its change is at most +1.
     a = sparse.csr_matrix(

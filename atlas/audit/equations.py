@@ -70,7 +70,8 @@ class EquationAttack:
     blocks: int  # blocks solved by linear programming
     targets: int  # withheld quantities, and rests of 1 to min_count - 1
     programs: int  # linear programs solved
-    unproven: int = 0  # withheld quantities in blocks too large to solve, by equation only
+    #: withheld quantities in blocks too large to solve, not proven: by equation only
+    unproven: int = 0
     proven_in_pieces: int = 0  # of those in large blocks, proven with student counts held
     differences: int = 0  # of the targets, rests (differences no cell shows)
     relaxed: int = 0  # of the narrow, found in large blocks' relaxations (leaks, not proofs)
@@ -241,15 +242,16 @@ def attack_equations(
             for c in block_cols[is_target[block_cols] & pinned[block_cols]]:
                 result.narrow.append(Narrow(int(cols[c]), float("nan"), float("nan")))
             held = family[cols[block_cols]] == HELD_FAMILY
+            # Counts proven before (when their block was smaller) need no more.
             if pieces:
                 in_pieces, solved = _prove_in_pieces(
-                    sub, value[block_cols], is_target[block_cols], held, min_count
+                    sub, value[block_cols], is_pushed[block_cols], held, min_count
                 )
                 result.programs += solved
                 result.proven_in_pieces += int(in_pieces.sum())
-                result.unproven += int((is_target[block_cols] & ~in_pieces).sum())
+                result.unproven += int((is_pushed[block_cols] & ~in_pieces).sum())
             else:
-                result.unproven += int(is_target[block_cols].sum())
+                result.unproven += int(is_pushed[block_cols].sum())
             block_rows = row_order[row_bounds[b] : row_bounds[b + 1]]
             relaxed = [
                 (piece_cols, piece_rows)
