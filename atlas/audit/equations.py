@@ -437,15 +437,17 @@ class _Worker:
 
     def __init__(self, jobs: list[Job], min_count: int) -> None:
         self.errors = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "atlas.audit.worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.errors,
-        )
-        assert self.process.stdin is not None
-        with self.process.stdin as stdin:
-            pickle.dump((jobs, min_count), stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        # The jobs go through a file, not a pipe: writing to a pipe waits until the
+        # worker has started and reads it (3 s at a time, the cores' own share unsolved).
+        with tempfile.TemporaryFile() as given:
+            pickle.dump((jobs, min_count), given, protocol=pickle.HIGHEST_PROTOCOL)
+            given.seek(0)
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "atlas.audit.worker"],
+                stdin=given,
+                stdout=subprocess.PIPE,
+                stderr=self.errors,
+            )
 
     def result(self) -> list[Intervals]:
         assert self.process.stdout is not None
@@ -691,15 +693,21 @@ def _intervals(
     # not needed, and the capped programs are bounded and quick.
     lower, upper = _bounds(value, targets, min_count)
     program = _Program(a, lower, upper)
-    solutions: list[sparse.csr_matrix] = []
+    # Each program's solution, kept where it moved some target's end (by program).
+    solutions: dict[int, np.ndarray] = {}
+    programs = 0
 
     def solve(cost: np.ndarray) -> None:
+        nonlocal programs
         x = program.solve(cost)
         if x is None:
             raise RuntimeError(f"the attacker's program ended as {program.status}")
-        low_by[x < low] = len(solutions)
-        high_by[x > high] = len(solutions)
-        solutions.append(sparse.csr_matrix(np.where(np.abs(x) > 1e-12, x, 0.0)))
+        lower, higher = x < low, x > high
+        if (targets & (lower | higher)).any():
+            solutions[programs] = x
+        low_by[lower] = programs
+        high_by[higher] = programs
+        programs += 1
         np.minimum(low, x, out=low)
         np.maximum(high, x, out=high)
 
@@ -743,9 +751,10 @@ def _intervals(
     # Only the solutions at a target's ends are kept, renumbered.
     ends = np.concatenate([low_by[targets], high_by[targets]])
     used = np.unique(ends[ends >= 0])
-    number = np.full(len(solutions) + 1, -1)  # number[-1]: the truth stays -1
+    number = np.full(programs + 1, -1)  # number[-1]: the truth stays -1
     number[used] = np.arange(len(used))
-    kept = sparse.vstack([solutions[k] for k in used]) if len(used) else sparse.csr_matrix((0, n))
+    kept = np.array([solutions[k] for k in used]).reshape(len(used), n)
+    kept[np.abs(kept) <= 1e-12] = 0.0  # a solver's -1e-15 is no change
     return Intervals(
-        low, high, len(solutions), binding, kept.tocsr(), number[low_by], number[high_by]
+        low, high, programs, binding, sparse.csr_matrix(kept), number[low_by], number[high_by]
     )
