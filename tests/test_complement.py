@@ -327,6 +327,17 @@ def _suspension(students, suspended):
     return _cells(rows)
 
 
+def _suspension_example():
+    """Students all 200 = homeless 40 + housed 160; suspended all 26 published, homeless
+    6 and housed 20 withheld: the cells, their system, and the withheld rates."""
+    cells = _suspension(
+        {"all": 200, "homeless": 40, "housed": 160}, {"all": 26, "homeless": 6, "housed": 20}
+    )
+    system = build_system(cells, count_indicators=COUNTS, parents={})
+    rates = ((cells["indicator"] == "suspension") & (cells["group"] != "all")).to_numpy()
+    return cells, system, rates
+
+
 def _attack_large(cells, withheld):
     """The attacker as the audit runs it on blocks too large for one program (forced
     here with a block limit of one unknown), and on the whole block at once."""
@@ -552,13 +563,9 @@ def test_blocks_solved_side_by_side_in_worker_processes_give_the_intervals_worke
 def test_counts_proven_wide_are_not_solved_again_when_more_cells_are_withheld():
     # The suspension example above: the 4 withheld counts of homeless and housed each
     # move by at least 10.
-    cells = _suspension(
-        {"all": 200, "homeless": 40, "housed": 160}, {"all": 26, "homeless": 6, "housed": 20}
-    )
-    system = build_system(cells, count_indicators=COUNTS, parents={})
+    cells, system, rates = _suspension_example()
     witnesses = Witnesses.none(len(system.value))
     proven = witnesses.proven
-    rates = ((cells["indicator"] == "suspension") & (cells["group"] != "all")).to_numpy()
     first = attack_equations(system, rates, 10, witnesses=witnesses)
     assert first.narrow == [] and first.programs > 0 and proven.sum() == 4
     again = attack_equations(system, rates, 10, witnesses=witnesses)
@@ -596,11 +603,7 @@ def test_the_audit_believes_a_solution_only_once_it_has_checked_it():
     # homeless published) and housed not suspended by +d (160 housed published). Up 10:
     # 16, 10, 24, 150, all at least 0. Down 6: 0, 26, 40, 134. Together they show each
     # count 16 wide.
-    cells = _suspension(
-        {"all": 200, "homeless": 40, "housed": 160}, {"all": 26, "homeless": 6, "housed": 20}
-    )
-    system = build_system(cells, count_indicators=COUNTS, parents={})
-    rates = ((cells["indicator"] == "suspension") & (cells["group"] != "all")).to_numpy()
+    cells, system, rates = _suspension_example()
     up, down = [10.0, -10, -10, 10], [-6.0, 6, 6, -6]
     four = np.zeros(len(system.value), dtype=bool)
     four[_suspension_counts(system)] = True
@@ -623,11 +626,7 @@ def test_the_audit_believes_a_solution_only_once_it_has_checked_it():
 
 
 def test_the_audit_solves_no_program_for_counts_the_suppressors_solutions_show_wide():
-    cells = _suspension(
-        {"all": 200, "homeless": 40, "housed": 160}, {"all": 26, "homeless": 6, "housed": 20}
-    )
-    system = build_system(cells, count_indicators=COUNTS, parents={})
-    rates = ((cells["indicator"] == "suspension") & (cells["group"] != "all")).to_numpy()
+    cells, system, rates = _suspension_example()
     witnesses = Witnesses.none(len(system.value))
     first = attack_equations(system, rates, 10, witnesses=witnesses)
     assert first.narrow == [] and first.programs > 0 and first.witnessed == 0
@@ -657,11 +656,7 @@ def test_counts_proven_while_their_block_was_small_stay_proven_when_it_grows_too
     # The suspension example: its block of 4 solved whole proves the 4 counts. Under a
     # limit of 3 unknowns the same block is too large to solve: without the solutions
     # kept, all 4 are checked by equation only; with them, none is.
-    cells = _suspension(
-        {"all": 200, "homeless": 40, "housed": 160}, {"all": 26, "homeless": 6, "housed": 20}
-    )
-    system = build_system(cells, count_indicators=COUNTS, parents={})
-    rates = ((cells["indicator"] == "suspension") & (cells["group"] != "all")).to_numpy()
+    cells, system, rates = _suspension_example()
     witnesses = Witnesses.none(len(system.value))
     assert attack_equations(system, rates, 10, witnesses=witnesses).narrow == []
     alone = attack_equations(system, rates, 10, max_block=3)
