@@ -167,6 +167,11 @@ class Privacy:
         doc="the audit also proves, in pieces, the withheld counts of blocks too large for "
         "one linear program (minutes at full scale; see docs/privacy.md)",
     )
+    fresh_audit: bool = _f(
+        False,
+        doc="the audit solves every program itself: it neither checks and believes the "
+        "suppressor's solutions nor reuses its answers to the same programs (slower)",
+    )
 
 
 @dataclass(frozen=True)

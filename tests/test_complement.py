@@ -652,6 +652,33 @@ def test_the_audit_solves_no_program_for_counts_the_suppressors_solutions_show_w
     assert (audited.narrow, audited.witnessed) == ([], 0) and audited.programs > 0
 
 
+def test_a_fresh_audit_takes_nothing_from_the_suppressor():
+    # The suspension example, as the build audits it: the suppressor's check solved its
+    # block (remembered) and kept the solutions. By default the audit checks them and
+    # solves nothing; with fresh_audit it neither believes them nor asks the memory, and
+    # solves the block's programs itself, finding the same 4 counts wide.
+    cells, system, rates = _suspension_example()
+    cells = cells.assign(geo_name="City")
+    table = protect(cells, count_indicators=COUNTS, min_count=10, min_denominator=30, precision=1)
+    # The complement the suppressor chose: housed suspended, withheld with homeless.
+    table.loc[rates, ["numerator", "denominator", "value"]] = np.nan
+    table.loc[rates, "flag"] = "withheld"
+    witnesses = Witnesses.none(len(system.value))
+    assert attack_equations(system, rates, 10, witnesses=witnesses).programs > 0
+    found = {}
+    for fresh in (False, True):
+        privacy = Privacy(min_count=10, fresh_audit=fresh)
+        config = SimpleNamespace(privacy=privacy, indicators=Indicators(rate_precision=1))
+        report: dict = {}
+        both = (system, cells)
+        audit(Rendered(), table, config=config, system=both, report=report, witnesses=witnesses)
+        found[fresh] = report["audit"]
+    assert (found[False]["programs"], found[False]["proven_by_checked_solutions"]) == (0, 4)
+    assert found[True]["programs"] > 0 and found[True]["proven_by_checked_solutions"] == 0
+    assert found[True]["fresh"] and not found[False]["fresh"]
+    assert found[True]["passed"] and found[True]["targets"] == 4
+
+
 def test_counts_proven_while_their_block_was_small_stay_proven_when_it_grows_too_large():
     # The suspension example: its block of 4 solved whole proves the 4 counts. Under a
     # limit of 3 unknowns the same block is too large to solve: without the solutions
@@ -954,6 +981,10 @@ def test_the_privacy_report_says_how_many_counts_were_not_proven_safe(tmp_path):
         "then moved); for 250 of them the proof is a solution the suppressor found, which "
         "the audit checked against every equation and bound. <strong>900 were not"
     ) in page
+    # A fresh audit says it solved everything itself.
+    write_privacy_report({**report, "audit": {**audit_result, "fresh": True}}, tmp_path)
+    page = " ".join((tmp_path / "privacy.html").read_text().split())
+    assert "the audit took nothing from the suppressor and solved every program itself." in page
     # Without proofs in pieces (the default), the sentence says nothing of them.
     write_privacy_report({**report, "audit": {**audit_result, "proven_in_pieces": 0}}, tmp_path)
     page = " ".join((tmp_path / "privacy.html").read_text().split())

@@ -53,7 +53,8 @@ def audit(
     what ``table`` withholds, and records the result in ``report["audit"]``. Of
     ``witnesses`` (the suppressor's solutions) it believes those that it checks and
     finds to be solutions of these equations, and solves no program for the counts they
-    show wide.
+    show wide. With ``[privacy] fresh_audit`` it takes nothing from the suppressor: it
+    solves every program itself, none answered from the suppressor's.
     """
     failures = _check_table(table, config.privacy.min_count)
     failures += _check_ledger(rendered, table, config.indicators.rate_precision)
@@ -68,8 +69,9 @@ def audit(
         # A cell not in the table (a redrawn layer's previous geography) is not shown.
         withheld = (flags == "withheld").to_numpy() | flags.isna().to_numpy()
         min_count = config.privacy.min_count
+        fresh = config.privacy.fresh_audit
         checked = None
-        if witnesses is not None:
+        if witnesses is not None and not fresh:
             checked = Witnesses(witnesses.verify(equations, withheld, min_count))
         result = attack_equations(
             equations,
@@ -78,6 +80,7 @@ def audit(
             pieces=config.privacy.prove_large_blocks,
             gaps=config.privacy.protect_gaps,
             witnesses=checked,
+            remember=not fresh,
         )
         exposed = [_describe(equations, n) for n in result.narrow]
         if report is not None:
@@ -90,6 +93,7 @@ def audit(
                 "proven_in_pieces": result.proven_in_pieces,
                 "found_in_relaxation": result.relaxed,
                 "proven_by_checked_solutions": result.witnessed,
+                "fresh": fresh,
                 "programs": result.programs,
                 "blocks_solved": result.blocks,
                 "seconds": round(time.perf_counter() - start, 1),

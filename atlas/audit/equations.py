@@ -177,6 +177,7 @@ def attack_equations(
     gaps: bool = True,
     witnesses: Witnesses | None = None,
     parallel_from: int = PARALLEL_FROM,
+    remember: bool = True,
 ) -> EquationAttack:
     """Solve every withheld quantity's interval; ``withheld`` flags the cells.
 
@@ -190,7 +191,8 @@ def attack_equations(
     ``witnesses`` (updated here) holds the solutions that showed quantities at least
     ``min_count`` wide while fewer cells were withheld; no program is solved for those
     quantities again (:class:`Witnesses` says why that is sound). The caller keeps them
-    only while the cells withheld grow.
+    only while the cells withheld grow. Without ``remember``, every program is solved
+    here, none answered from those solved before (``_SOLVED``).
     """
     n_all = len(system.value)
     unknown = _unknown(system, withheld)
@@ -265,7 +267,10 @@ def attack_equations(
         if is_pushed[block_cols].any():
             jobs.append((block_cols, row_order[row_bounds[b] : row_bounds[b + 1]], sub, True))
     intervals = _solve_blocks(
-        [(sub, value[c], is_pushed[c]) for c, _, sub, _ in jobs], min_count, parallel_from
+        [(sub, value[c], is_pushed[c]) for c, _, sub, _ in jobs],
+        min_count,
+        parallel_from,
+        remember=remember,
     )
     for (block_cols, block_rows, _, whole), found in zip(jobs, intervals, strict=True):
         low, high, programs, binding = found[:4]
@@ -379,16 +384,17 @@ class Intervals(NamedTuple):
 
 
 def _solve_blocks(
-    jobs: list[Job], min_count: int, parallel_from: int = PARALLEL_FROM
+    jobs: list[Job], min_count: int, parallel_from: int = PARALLEL_FROM, *, remember: bool = True
 ) -> list[Intervals]:
-    """:func:`_intervals` of every block, remembered (``_SOLVED``). Blocks of at least
+    """:func:`_intervals` of every block, remembered (``_SOLVED``; with ``remember``, a
+    block solved before is answered from there). Blocks of at least
     ``parallel_from`` unknowns are shared among the cores: the first share is solved
     here, each other one by a worker process, side by side."""
     out: list[Intervals | None] = [None] * len(jobs)
     keys = [_key(*job, min_count) for job in jobs]
     todo = []
     for i, key in enumerate(keys):
-        if key in _SOLVED:
+        if remember and key in _SOLVED:
             known = _SOLVED[key]
             out[i] = known._replace(low=known.low.copy(), high=known.high.copy(), programs=0)
         else:

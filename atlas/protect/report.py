@@ -112,7 +112,9 @@ a.proven_in_pieces %} ({{ "{:,}".format(a.proven_in_pieces) }} of them in pieces
 too large to solve whole, the student counts first held at their true values, then
 moved){% endif %}{% if a.proven_by_checked_solutions %}; for {{
 "{:,}".format(a.proven_by_checked_solutions) }} of them the proof is a solution the
-suppressor found, which the audit checked against every equation and bound{% endif %}.
+suppressor found, which the audit checked against every equation and bound{% endif %}{%
+if a.fresh %}; the audit took nothing from the suppressor and solved every program
+itself{% endif %}.
 {% if a.by_equation_only %}<strong>{{ "{:,}".format(a.by_equation_only) }} were not proven
 safe</strong>: they lie in blocks too large to solve. They were checked equation by equation,
 which finds what one published equation gives away, and in pieces of a relaxation (every
