@@ -527,6 +527,49 @@ def test_a_leak_in_a_block_too_large_to_solve_is_found_in_its_relaxation():
     assert ("housed", 20.0, 28.0) in named
 
 
+def test_student_counts_pinned_by_their_own_equations_are_found_in_a_block_too_large():
+    # Schools a 6, b 7, c 8, withheld with the city (21). Three layers that do not nest
+    # each publish one geography of two schools: school district D1 = a + b = 13,
+    # community district CD1 = b + c = 15, council district K1 = a + c = 14. No equation
+    # alone gives a school away, but together they do: a = (13 - 15 + 14) / 2 = 6, b = 7,
+    # c = 8, city = 21. The city's suspension rate (5 of 21, withheld with its students)
+    # puts a rate in the block, which is too large to solve whole under a limit of 4.
+    # The rates' relaxation drops every equation holding a student count and so never
+    # sees the schools; the students' relaxation keeps exactly those equations.
+    schools = pd.DataFrame(
+        {
+            "school_id": ["a", "b", "c"],
+            "school_district": ["D1", "D1", None],
+            "community_district": [None, "CD1", "CD1"],
+            "council_district": ["K1", None, "K1"],
+        }
+    )
+    layers = ["school_district", "community_district", "council_district"]
+    within = within_by_schools(schools, layers, {})
+    rows = _students("city", "city", {"all": 21})
+    rows += [("suspension", "city", "city", "all", "all", 5, 21)]
+    for layer, geo, n in (
+        ("school", "a", 6), ("school", "b", 7), ("school", "c", 8),
+        ("school_district", "D1", 13), ("community_district", "CD1", 15),
+        ("council_district", "K1", 14),
+    ):  # fmt: skip
+        rows += _students(layer, geo, {"all": n})
+    cells = _cells(rows)
+    withheld = cells["layer"].isin(["school", "city"]).to_numpy()
+    system = build_system(cells, count_indicators=COUNTS, parents=within, schools=schools)
+    pinned = [
+        ("city", "city", "all", "all", 21.0, 21.0),
+        ("school", "a", "all", "all", 6.0, 6.0),
+        ("school", "b", "all", "all", 7.0, 7.0),
+        ("school", "c", "all", "all", 8.0, 8.0),
+    ]
+    whole = attack_equations(system, withheld, 10)
+    assert sorted(_named(system, n) for n in whole.narrow) == pinned
+    large = attack_equations(system, withheld, 10, max_block=4)
+    assert large.unproven == 6 and large.relaxed == 4
+    assert sorted(_named(system, n) for n in large.narrow) == pinned
+
+
 def test_blocks_solved_side_by_side_in_worker_processes_give_the_intervals_worked_by_hand(
     monkeypatch,
 ):
@@ -1027,5 +1070,16 @@ def test_relaxed_pieces_cut_side_by_side_are_the_pieces_cut_one_by_one():
     held = np.array([True, False, False, False, False, False])
     pieces = equations._relaxed_pieces(a, held, 10)
     assert sorted((list(c), list(r)) for c, r in pieces) == [([1, 2], [1, 2]), ([3, 4, 5], [3, 4])]
+    for (cols, rows), piece in zip(pieces, equations._cut(a, pieces), strict=True):
+        assert (piece.toarray() == a.toarray()[np.ix_(rows, cols)]).all()
+    # Held columns 0 and 1 (student counts), a rest 2, a rate's count 3. The rates'
+    # relaxation keeps row 2 (rest and rate); the students' keeps rows 0 and 1 (held and
+    # rest only). Row 3 holds a student count and a rate's count: neither keeps it. The
+    # rest lies in a piece of each.
+    a = sparse.csr_matrix(np.array([[1.0, -1, 0, 0], [0, 1, -1, 0], [0, 0, 1, -1], [1, 0, 0, 1]]))
+    held = np.array([True, True, False, False])
+    rest = np.array([False, False, True, False])
+    pieces = equations._relaxed_pieces(a, held, 10, rest)
+    assert [(list(c), list(r)) for c, r in pieces] == [([2, 3], [2]), ([0, 1, 2], [0, 1])]
     for (cols, rows), piece in zip(pieces, equations._cut(a, pieces), strict=True):
         assert (piece.toarray() == a.toarray()[np.ix_(rows, cols)]).all()

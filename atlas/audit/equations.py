@@ -257,7 +257,9 @@ def attack_equations(
             block_rows = row_order[row_bounds[b] : row_bounds[b + 1]]
             relaxed = [
                 (piece_cols, piece_rows)
-                for piece_cols, piece_rows in _relaxed_pieces(sub, held, min(max_block, MAX_PIECE))
+                for piece_cols, piece_rows in _relaxed_pieces(
+                    sub, held, min(max_block, MAX_PIECE), cols[block_cols] >= system.n
+                )
                 if is_pushed[block_cols[piece_cols]].any()
             ]
             for (piece_cols, piece_rows), piece in zip(relaxed, _cut(sub, relaxed), strict=True):
@@ -308,16 +310,28 @@ def _unknown(system: System, withheld: np.ndarray) -> np.ndarray:
 
 
 def _relaxed_pieces(
-    a: sparse.csr_matrix, held: np.ndarray, max_size: int
+    a: sparse.csr_matrix, held: np.ndarray, max_size: int, rest: np.ndarray | None = None
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The pieces (columns and rows of ``a``) left when every equation that holds a
-    ``held`` unknown is dropped, those of 2 to ``max_size`` unknowns; a piece still
-    larger loses its longest equations (those of more than half as many unknowns as
-    its longest, again and again) until it splits. Dropping equations only frees a
-    reader, so a count pinned within its piece is pinned in the whole block: a leak
-    found, never a proof."""
-    with_held = np.diff(a.tocsc()[:, np.flatnonzero(held)].tocsr().indptr) > 0
-    return _split(a, np.flatnonzero(~held), np.flatnonzero(~with_held), max_size)
+    """The pieces (columns and rows of ``a``) of two relaxations, those of 2 to
+    ``max_size`` unknowns; a piece still larger loses its longest equations (those of
+    more than half as many unknowns as its longest, again and again) until it splits.
+
+    - The rates: every equation that holds a ``held`` unknown is dropped.
+    - The held unknowns themselves (the student counts): only the equations of held
+      unknowns and ``rest`` ones (the equations' rests) are kept.
+
+    Dropping equations only frees a reader, so a count pinned within its piece is
+    pinned in the whole block: a leak found, never a proof. A rest may lie in a piece of
+    each; no equation lies in both."""
+    by_col = a.tocsc()
+    with_held = np.diff(by_col[:, np.flatnonzero(held)].tocsr().indptr) > 0
+    pieces = _split(a, np.flatnonzero(~held), np.flatnonzero(~with_held), max_size)
+    if rest is None or not held.any():
+        return pieces
+    with_other = np.diff(by_col[:, np.flatnonzero(~held & ~rest)].tocsr().indptr) > 0
+    students = np.flatnonzero(with_held & ~with_other)
+    cols = np.flatnonzero(np.diff(a[students].tocsc().indptr) > 0)
+    return pieces + _split(a, cols, students, max_size)
 
 
 def _cut(
