@@ -258,7 +258,7 @@ def attack_equations(
             relaxed = [
                 (piece_cols, piece_rows)
                 for piece_cols, piece_rows in _relaxed_pieces(
-                    sub, held, min(max_block, MAX_PIECE), cols[block_cols] >= system.n
+                    sub, held, min(max_block, MAX_PIECE), cols[block_cols] >= system.n, max_block
                 )
                 if is_pushed[block_cols[piece_cols]].any()
             ]
@@ -310,11 +310,16 @@ def _unknown(system: System, withheld: np.ndarray) -> np.ndarray:
 
 
 def _relaxed_pieces(
-    a: sparse.csr_matrix, held: np.ndarray, max_size: int, rest: np.ndarray | None = None
+    a: sparse.csr_matrix,
+    held: np.ndarray,
+    max_size: int,
+    rest: np.ndarray | None = None,
+    students_max: int | None = None,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """The pieces (columns and rows of ``a``) of two relaxations, those of 2 to
-    ``max_size`` unknowns; a piece still larger loses its longest equations (those of
-    more than half as many unknowns as its longest, again and again) until it splits.
+    ``max_size`` unknowns (``students_max`` in the second); a piece still larger loses
+    its longest equations (those of more than half as many unknowns as its longest,
+    again and again) until it splits.
 
     - The rates: every equation that holds a ``held`` unknown is dropped.
     - The held unknowns themselves (the student counts): only the equations of held
@@ -331,7 +336,7 @@ def _relaxed_pieces(
     with_other = np.diff(by_col[:, np.flatnonzero(~held & ~rest)].tocsr().indptr) > 0
     students = np.flatnonzero(with_held & ~with_other)
     cols = np.flatnonzero(np.diff(a[students].tocsc().indptr) > 0)
-    return pieces + _split(a, cols, students, max_size)
+    return pieces + _split(a, cols, students, students_max or max_size)
 
 
 def _cut(
