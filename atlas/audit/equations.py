@@ -20,11 +20,12 @@ restricted program is also a solution of the whole one, and an interval it finds
 within the true interval. A count whose restricted interval is wide enough is proven;
 one that is not is left "by equation only", never declared narrow.
 
-Large blocks are also searched for leaks in a relaxation: every equation that holds a
-student count is dropped, which splits the block into pieces small enough to solve.
-Dropping equations only frees a reader, so a count pinned within its piece is pinned
-in the whole block: a leak found for certain, though a count wide in its piece proves
-nothing.
+Large blocks are also searched for leaks in two relaxations: every equation that holds
+a student count is dropped, which splits the block into pieces small enough to solve;
+and the student counts are taken with their own equations alone (several of which can
+give one away together). Dropping equations only frees a reader, so a count pinned
+within its piece is pinned in the whole block: a leak found for certain, though a count
+wide in its piece proves nothing.
 
 Every solution that shows a count wide is a certificate a reader can check: a change to
 the true values that keeps every equation and leaves every count at least zero. The
