@@ -617,6 +617,30 @@ def test_counts_given_away_only_by_rates_and_students_together_are_found_exactly
         assert not equations._exact_pins(piece, np.ones(len(cols), dtype=bool)).any()
 
 
+def test_unknowns_tied_in_pairs_are_merged_and_a_cycle_that_disagrees_gives_them_away():
+    # p = q, q = r, r = -p: so p = -p, and all three are 0. s = t, u = -2s: free. v = w,
+    # w = v (the same tie twice): free.
+    columns = ["p", "q", "r", "s", "t", "u", "v", "w"]
+    equations_ = [
+        {"p": 1, "q": -1},
+        {"q": 1, "r": -1},
+        {"r": 1, "p": 1},
+        {"s": 1, "t": -1},
+        {"s": 1, "t": 1, "u": 1},
+        {"v": 1, "w": -1},
+        {"w": 2, "v": -2},
+    ]
+    a = sparse.csr_matrix(
+        np.array([[row.get(c, 0.0) for c in columns] for row in equations_], dtype=float)
+    )
+    merged, into = equations._merge_pairs(a)
+    # Three sets (p q r, s t u, v w): u joins s and t once s + t + u is s's 2s + u.
+    assert merged.shape[1] == 3
+    assert into[0] == into[1] == into[2] and into[3] == into[4] == into[5] and into[6] == into[7]
+    found = equations._exact_pins(a, np.ones(len(columns), dtype=bool))
+    assert [c for c, f in zip(columns, found, strict=True) if f] == ["p", "q", "r"]
+
+
 def test_blocks_solved_side_by_side_in_worker_processes_give_the_intervals_worked_by_hand(
     monkeypatch,
 ):
