@@ -595,11 +595,11 @@ def test_counts_given_away_only_by_rates_and_students_together_are_found_exactly
         np.array([[row.get(c, 0.0) for c in columns] for row in equations_], dtype=float)
     )
     everything = np.ones(len(columns), dtype=bool)
-    found = equations._exact_pins(a, everything)
+    found = equations._exact_pins(a, everything, 0)
     assert [c for c, f in zip(columns, found, strict=True) if f] == ["s_a", "s_b", "s_c"]
     # Only the candidates asked about are named.
     asked = np.array([c in ("s_b", "y_b") for c in columns])
-    assert [c for c, f in zip(columns, equations._exact_pins(a, asked), strict=True) if f] == [
+    assert [c for c, f in zip(columns, equations._exact_pins(a, asked, 1), strict=True) if f] == [
         "s_b"
     ]
     # Neither relaxation gives any of them away: the rates' keeps y_b + y_c and
@@ -614,7 +614,7 @@ def test_counts_given_away_only_by_rates_and_students_together_are_found_exactly
         ["y_b", "y_c"],
     ]
     for (cols, _), piece in zip(pieces, equations._cut(a, pieces), strict=True):
-        assert not equations._exact_pins(piece, np.ones(len(cols), dtype=bool)).any()
+        assert not equations._exact_pins(piece, np.ones(len(cols), dtype=bool), 0).any()
 
 
 def test_unknowns_tied_in_pairs_are_merged_and_a_cycle_that_disagrees_gives_them_away():
@@ -637,7 +637,7 @@ def test_unknowns_tied_in_pairs_are_merged_and_a_cycle_that_disagrees_gives_them
     # Three sets (p q r, s t u, v w): u joins s and t once s + t + u is s's 2s + u.
     assert merged.shape[1] == 3
     assert into[0] == into[1] == into[2] and into[3] == into[4] == into[5] and into[6] == into[7]
-    found = equations._exact_pins(a, np.ones(len(columns), dtype=bool))
+    found = equations._exact_pins(a, np.ones(len(columns), dtype=bool), 0)
     assert [c for c, f in zip(columns, found, strict=True) if f] == ["p", "q", "r"]
 
 

@@ -317,11 +317,21 @@ def attack_equations(
     if exact == "otherwise" and result.narrow:
         exact_jobs = []
     given_away = _solve_blocks(
-        [(sub, look) for _, sub, look in exact_jobs],
+        [(sub, look, 0) for _, sub, look in exact_jobs],
         parallel_from,
         remember=remember,
         solve=_exact_pins,
     )
+    if exact == "always":  # a second draw keeps only what it finds too
+        again = [j for j, found in enumerate(given_away) if found.any()]
+        confirmed = _solve_blocks(
+            [(exact_jobs[j][1], given_away[j], 1) for j in again],
+            parallel_from,
+            remember=remember,
+            solve=_exact_pins,
+        )
+        for j, found in zip(again, confirmed, strict=True):
+            given_away[j] = found
     for (block_cols, _, _), found in zip(exact_jobs, given_away, strict=True):
         for c in block_cols[found]:
             result.narrow.append(Narrow(int(cols[c]), float(value[c]), float(value[c])))
@@ -569,20 +579,21 @@ def _single_equations(matrix: sparse.csr_matrix, value: np.ndarray, min_count: i
     return out
 
 
-def _exact_pins(a: sparse.csr_matrix, candidates: np.ndarray) -> np.ndarray:
+def _exact_pins(a: sparse.csr_matrix, candidates: np.ndarray, draw: int) -> np.ndarray:
     """Which ``candidates`` (columns of ``a``) the equations give away exactly, bounds
-    or none: those that every solution of ``a @ x = 0`` leaves at zero.
+    or none (those that every solution of ``a @ x = 0`` leaves at zero), as random
+    draw number ``draw`` sees them.
 
     One is given away when it is a sum of the equations times some factors; a reader
     who finds the factors reads it off. Then every vector of ``a``'s null space is zero
     there, and no other column is. So a random vector is projected onto the null space
     (least squares, LSQR, takes away its part in the span of the equations), and a
-    candidate is pinned where the projection is zero (under ``PIN_TOLERANCE``). A
-    second draw, made only when the first finds some, keeps those it finds too, lest a
-    projection be near zero by chance. First the equations of two unknowns are used to
-    merge them (:func:`_merge_pairs`), and the equations and the columns are scaled to
-    unit length: none of that changes the null space's zeros, and LSQR is several times
-    faster."""
+    candidate is pinned where the projection is zero (under ``PIN_TOLERANCE``). One
+    that is not pinned may be near zero by chance, rarely: the suppressor's checks
+    believe one draw, the audit a second one too. First the equations of two unknowns
+    are used to merge them (:func:`_merge_pairs`), and the equations and the columns
+    are scaled to unit length: none of that changes the null space's zeros, and LSQR
+    is several times faster."""
     found = np.zeros(a.shape[1], dtype=bool)
     if not candidates.any() or a.shape[0] == 0:
         return found
@@ -591,16 +602,11 @@ def _exact_pins(a: sparse.csr_matrix, candidates: np.ndarray) -> np.ndarray:
     a = sparse.diags(1.0 / np.where(row_norm > 0, row_norm, 1.0)) @ a
     col_norm = np.sqrt(np.asarray(a.multiply(a).sum(axis=0)).ravel())
     by_row = (a @ sparse.diags(1.0 / np.where(col_norm > 0, col_norm, 1.0))).T.tocsr()
-    draw = np.random.default_rng(0)  # seeded: the same release, the same answer
-    found[:] = candidates
-    for _ in range(2):
-        z = draw.standard_normal(a.shape[1])
-        span = lsqr(by_row, z, atol=1e-14, btol=1e-14, iter_lim=50 * a.shape[1])[0]
-        zero = np.abs(z - by_row @ span) < PIN_TOLERANCE
-        found &= zero[merged_into]
-        if not found.any():
-            break
-    return found
+    # Seeded: the same release, the same answer.
+    z = np.random.default_rng(draw).standard_normal(a.shape[1])
+    span = lsqr(by_row, z, atol=1e-14, btol=1e-14, iter_lim=50 * a.shape[1])[0]
+    zero = np.abs(z - by_row @ span) < PIN_TOLERANCE
+    return candidates & zero[merged_into]
 
 
 def _merge_pairs(a: sparse.csr_matrix) -> tuple[sparse.csr_matrix, np.ndarray]:
