@@ -602,6 +602,13 @@ def test_counts_given_away_only_by_rates_and_students_together_are_found_exactly
     assert [c for c, f in zip(columns, equations._exact_pins(a, asked, 1), strict=True) if f] == [
         "s_b"
     ]
+    # The sum that gives s_a away: (s_a + s_b) + (s_a + s_c) - (s_b + s_c), halved, with
+    # s_b + s_c = (s_b - y_b - n_b) + (s_c - y_c - n_c) + (y_b + y_c) + (n_b + n_c).
+    # School a's own equation is not in it.
+    rows, weight = equations._certificate(a, 0)
+    assert dict(zip(rows.tolist(), weight, strict=True)) == pytest.approx(
+        {1: -0.5, 2: -0.5, 3: 0.5, 4: 0.5, 5: -0.5, 6: -0.5}
+    )
     # Neither relaxation gives any of them away: the rates' keeps y_b + y_c and
     # n_b + n_c; the students' keeps s_a + s_b and s_a + s_c.
     held = np.array([c.startswith("s_") for c in columns])

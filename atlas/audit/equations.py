@@ -178,6 +178,10 @@ CHOOSE, PRIMAL = 0, 4
 #: year blocks of the scale-1 demo, those of pinned counts were under 1e-10, and all
 #: others above 1e-5 in one of two draws.
 PIN_TOLERANCE = 1e-7
+#: How far from a given-away count its certificate is looked for (:func:`_certificate`).
+CERTIFICATE_DEPTH = 6
+#: How many of a certificate's equations, those of the largest factors, get a complement.
+CERTIFICATE_OPENED = 3
 
 
 def attack_equations(
@@ -253,7 +257,7 @@ def attack_equations(
     # rows (of ``matrix``), equations, and whether the programs are the whole block's.
     jobs: list[tuple[np.ndarray, np.ndarray, sparse.csr_matrix, bool]] = []
     # Large blocks' equations and the counts to look for among those they give away.
-    exact_jobs: list[tuple[np.ndarray, sparse.csr_matrix, np.ndarray]] = []
+    exact_jobs: list[tuple[np.ndarray, np.ndarray, sparse.csr_matrix, np.ndarray]] = []
     for b in range(n_blocks):
         block_cols = order[bounds[b] : bounds[b + 1]]
         if not is_target[block_cols].any():
@@ -266,7 +270,8 @@ def attack_equations(
             held = family[cols[block_cols]] == HELD_FAMILY
             if exact != "never":
                 look = is_pushed[block_cols] & ~pinned[block_cols]
-                exact_jobs.append((block_cols, sub, look))
+                block_rows = row_order[row_bounds[b] : row_bounds[b + 1]]
+                exact_jobs.append((block_cols, block_rows, sub, look))
             # Counts proven before (when their block was smaller) need no more.
             if pieces:
                 in_pieces, solved = _prove_in_pieces(
@@ -317,7 +322,7 @@ def attack_equations(
     if exact == "otherwise" and result.narrow:
         exact_jobs = []
     given_away = _solve_blocks(
-        [(sub, look, 0) for _, sub, look in exact_jobs],
+        [(sub, look, 0) for _, _, sub, look in exact_jobs],
         parallel_from,
         remember=remember,
         solve=_exact_pins,
@@ -325,16 +330,31 @@ def attack_equations(
     if exact == "always":  # a second draw keeps only what it finds too
         again = [j for j, found in enumerate(given_away) if found.any()]
         confirmed = _solve_blocks(
-            [(exact_jobs[j][1], given_away[j], 1) for j in again],
+            [(exact_jobs[j][2], given_away[j], 1) for j in again],
             parallel_from,
             remember=remember,
             solve=_exact_pins,
         )
         for j, found in zip(again, confirmed, strict=True):
             given_away[j] = found
-    for (block_cols, _, _), found in zip(exact_jobs, given_away, strict=True):
-        for c in block_cols[found]:
-            result.narrow.append(Narrow(int(cols[c]), float(value[c]), float(value[c])))
+    # An equation with a member a complement could still hide (published, not zero).
+    open_eq = np.zeros(int(system.eq.max(initial=-1)) + 1, dtype=bool)
+    hideable = ~unknown[system.q] & (system.value[system.q] > 0) & (system.q < system.n)
+    open_eq[system.eq[hideable & ~system.known[system.q]]] = True
+    for (block_cols, block_rows, sub, _), found in zip(exact_jobs, given_away, strict=True):
+        by_col = sub.tocsc()
+        for i in np.flatnonzero(found):
+            c = block_cols[i]
+            # The suppressor opens the equations a count is in; where none can be
+            # opened, those of a sum that gives it away, found near it.
+            named: tuple[int, ...] = ()
+            if not open_eq[eq_ids[block_rows[by_col[:, i].indices]]].any():
+                rows, weight = _certificate(sub, int(i))
+                ids = eq_ids[block_rows[rows]]
+                can = open_eq[ids]
+                heaviest = np.argsort(-np.abs(weight[can]), kind="stable")[:CERTIFICATE_OPENED]
+                named = tuple(int(r) for r in ids[can][heaviest])
+            result.narrow.append(Narrow(int(cols[c]), float(value[c]), float(value[c]), named))
         # Those a relaxation found too are named there, with the equations binding.
         result.exact += int(found.sum())
     # A count pinned by one equation may be narrow in a relaxation too: name it once.
@@ -607,6 +627,27 @@ def _exact_pins(a: sparse.csr_matrix, candidates: np.ndarray, draw: int) -> np.n
     span = lsqr(by_row, z, atol=1e-14, btol=1e-14, iter_lim=50 * a.shape[1])[0]
     zero = np.abs(z - by_row @ span) < PIN_TOLERANCE
     return candidates & zero[merged_into]
+
+
+def _certificate(
+    a: sparse.csr_matrix, col: int, depth: int = CERTIFICATE_DEPTH
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of ``a`` whose sum, times their factors (returned too), is unknown ``col``
+    alone: found among the rows near it (those holding an unknown linked to it by at
+    most ``depth`` equations), by least squares. None when none is found that near."""
+    by_col = a.tocsc()
+    cols = np.array([col])
+    for _ in range(depth):
+        rows = np.unique(by_col[:, cols].indices)
+        near = a[rows]
+        cols = np.unique(near.indices)
+        unit = (cols == col).astype(float)
+        local = near[:, cols].astype(float)
+        y = lsqr(local.T.tocsr(), unit, atol=1e-14, btol=1e-14, iter_lim=50 * len(rows))[0]
+        if np.abs(local.T @ y - unit).max() < TOLERANCE:
+            used = np.abs(y) > TOLERANCE
+            return rows[used], y[used]
+    return np.zeros(0, dtype=np.int64), np.zeros(0)
 
 
 def _merge_pairs(a: sparse.csr_matrix) -> tuple[sparse.csr_matrix, np.ndarray]:
