@@ -634,7 +634,7 @@ def _certificate(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rows of ``a`` whose sum, times their factors (returned too), is unknown ``col``
     alone: found among the rows near it (those holding an unknown linked to it by at
-    most ``depth`` equations), by least squares. None when none is found that near."""
+    most ``depth`` equations), by least squares. Empty when none is found that near."""
     by_col = a.tocsc()
     cols = np.array([col])
     for _ in range(depth):
