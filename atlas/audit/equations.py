@@ -178,10 +178,16 @@ CHOOSE, PRIMAL = 0, 4
 #: year blocks of the scale-1 demo, those of pinned counts were under 1e-10, and all
 #: others above 1e-5 in one of two draws.
 PIN_TOLERANCE = 1e-7
-#: How far from a given-away count its certificate is looked for (:func:`_certificate`).
+#: How far from a given-away count its certificate is looked for (:func:`_certificate`),
+#: in equations, and in rows at most.
 CERTIFICATE_DEPTH = 6
+CERTIFICATE_ROWS = 20_000
 #: How many of a certificate's equations, those of the largest factors, get a complement.
 CERTIFICATE_OPENED = 3
+#: Certificates looked for in one attack, at most (about 3 s each at scale 0.01, 59 of them in the release below): the
+#: counts left are named by their own equations, and the suppressor's next check finds
+#: them again.
+CERTIFICATES = 50
 
 
 def attack_equations(
@@ -341,6 +347,7 @@ def attack_equations(
     open_eq = np.zeros(int(system.eq.max(initial=-1)) + 1, dtype=bool)
     hideable = ~unknown[system.q] & (system.value[system.q] > 0) & (system.q < system.n)
     open_eq[system.eq[hideable & ~system.known[system.q]]] = True
+    certificates = CERTIFICATES
     for (block_cols, block_rows, sub, _), found in zip(exact_jobs, given_away, strict=True):
         by_col = sub.tocsc()
         for i in np.flatnonzero(found):
@@ -348,7 +355,8 @@ def attack_equations(
             # The suppressor opens the equations a count is in; where none can be
             # opened, those of a sum that gives it away, found near it.
             named: tuple[int, ...] = ()
-            if not open_eq[eq_ids[block_rows[by_col[:, i].indices]]].any():
+            if certificates and not open_eq[eq_ids[block_rows[by_col[:, i].indices]]].any():
+                certificates -= 1
                 rows, weight = _certificate(sub, int(i))
                 ids = eq_ids[block_rows[rows]]
                 can = open_eq[ids]
@@ -634,11 +642,14 @@ def _certificate(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rows of ``a`` whose sum, times their factors (returned too), is unknown ``col``
     alone: found among the rows near it (those holding an unknown linked to it by at
-    most ``depth`` equations), by least squares. Empty when none is found that near."""
+    most ``depth`` equations, and no more than ``CERTIFICATE_ROWS``), by least squares.
+    Empty when none is found that near."""
     by_col = a.tocsc()
     cols = np.array([col])
     for _ in range(depth):
         rows = np.unique(by_col[:, cols].indices)
+        if len(rows) > CERTIFICATE_ROWS:  # no longer near: as slow as the whole block
+            break
         near = a[rows]
         cols = np.unique(near.indices)
         unit = (cols == col).astype(float)
