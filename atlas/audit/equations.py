@@ -184,9 +184,9 @@ CERTIFICATE_DEPTH = 6
 CERTIFICATE_ROWS = 20_000
 #: How many of a certificate's equations, those of the largest factors, get a complement.
 CERTIFICATE_OPENED = 3
-#: Certificates looked for in one attack, at most (about 3 s each at scale 0.01, 59 of them in the release below): the
-#: counts left are named by their own equations, and the suppressor's next check finds
-#: them again.
+#: Certificates looked for in one attack, at most (59 took about 200 s at scale 0.01):
+#: the counts left are named by their own equations, and the suppressor's next check
+#: finds them again.
 CERTIFICATES = 50
 
 
