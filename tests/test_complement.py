@@ -573,7 +573,7 @@ def test_student_counts_pinned_by_their_own_equations_are_found_in_a_block_too_l
     assert sorted(_named(system, n) for n in large.narrow) == pinned
 
 
-def test_counts_given_away_only_by_rates_and_students_together_are_found_exactly():
+def test_counts_given_away_only_by_rates_and_students_together_are_found_exactly(monkeypatch):
     # Schools a, b, c: students s, suspended y, not suspended n, all withheld, each
     # school's s = y + n. School district D1 (a, b) and council district K1 (a, c)
     # publish their students; community district CD1 (b, c) publishes its suspension
@@ -608,6 +608,19 @@ def test_counts_given_away_only_by_rates_and_students_together_are_found_exactly
     rows, weight = equations._certificate(a, 0)
     assert dict(zip(rows.tolist(), weight, strict=True)) == pytest.approx(
         {1: -0.5, 2: -0.5, 3: 0.5, 4: 0.5, 5: -0.5, 6: -0.5}
+    )
+    # Looked for over the whole block (nothing near, at depth 0), a sum found is one
+    # that gives s_a away: the rows times their factors add up to s_a alone.
+    rows, weight = equations._certificate(a, 0, 0, whole=True)
+    assert len(rows) and weight @ a[rows].toarray() == pytest.approx(
+        [1.0 if c == "s_a" else 0.0 for c in columns]
+    )
+    assert not len(equations._certificate(a, 0, 0)[0])
+    # So is the one found with rows and columns scaled, as in a block of many rows.
+    monkeypatch.setattr(equations, "CERTIFICATE_ROWS", 0)
+    rows, weight = equations._certificate(a, 0, 0, whole=True)
+    assert len(rows) and weight @ a[rows].toarray() == pytest.approx(
+        [1.0 if c == "s_a" else 0.0 for c in columns]
     )
     # Neither relaxation gives any of them away: the rates' keeps y_b + y_c and
     # n_b + n_c; the students' keeps s_a + s_b and s_a + s_c.

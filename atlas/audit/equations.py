@@ -186,8 +186,10 @@ CERTIFICATE_ROWS = 20_000
 CERTIFICATE_OPENED = 3
 #: Certificates looked for in one attack, at most (59 took about 200 s at scale 0.01):
 #: the counts left are named by their own equations, and the suppressor's next check
-#: finds them again.
+#: finds them again. Of those, the ones looked for over the whole block when none is
+#: found near the count (one least-squares solve as long as :func:`_exact_pins`'s).
 CERTIFICATES = 50
+CERTIFICATES_WHOLE = 3
 
 
 def attack_equations(
@@ -347,24 +349,29 @@ def attack_equations(
     open_eq = np.zeros(int(system.eq.max(initial=-1)) + 1, dtype=bool)
     hideable = ~unknown[system.q] & (system.value[system.q] > 0) & (system.q < system.n)
     open_eq[system.eq[hideable & ~system.known[system.q]]] = True
-    certificates = CERTIFICATES
-    for (block_cols, block_rows, sub, _), found in zip(exact_jobs, given_away, strict=True):
+    # Each count given away is named with the equations of the sum that gives it away
+    # (its certificate), for opening its own equations may leave that sum whole. Those
+    # whose own equations are all closed come first: nothing else can be done for them.
+    pins: list[tuple[bool, int, int]] = []
+    for j, ((_, block_rows, sub, _), found) in enumerate(zip(exact_jobs, given_away, strict=True)):
         by_col = sub.tocsc()
-        for i in np.flatnonzero(found):
-            c = block_cols[i]
-            # The suppressor opens the equations a count is in; where none can be
-            # opened, those of a sum that gives it away, found near it.
-            named: tuple[int, ...] = ()
-            if certificates and not open_eq[eq_ids[block_rows[by_col[:, i].indices]]].any():
-                certificates -= 1
-                rows, weight = _certificate(sub, int(i))
-                ids = eq_ids[block_rows[rows]]
-                can = open_eq[ids]
-                heaviest = np.argsort(-np.abs(weight[can]), kind="stable")[:CERTIFICATE_OPENED]
-                named = tuple(int(r) for r in ids[can][heaviest])
-            result.narrow.append(Narrow(int(cols[c]), float(value[c]), float(value[c]), named))
-        # Those a relaxation found too are named there, with the equations binding.
+        for at in np.flatnonzero(found).tolist():
+            own_open = open_eq[eq_ids[block_rows[by_col[:, at].indices]]].any()
+            pins.append((bool(own_open), j, at))
         result.exact += int(found.sum())
+    pins.sort()
+    for k, (own_open, j, at) in enumerate(pins):
+        block_cols, block_rows, sub, _ = exact_jobs[j]
+        c = block_cols[at]
+        named: tuple[int, ...] = ()
+        if k < CERTIFICATES:
+            rows, weight = _certificate(sub, at, whole=k < CERTIFICATES_WHOLE and not own_open)
+            ids = eq_ids[block_rows[rows]]
+            can = open_eq[ids]
+            heaviest = np.argsort(-np.abs(weight[can]), kind="stable")[:CERTIFICATE_OPENED]
+            named = tuple(int(r) for r in ids[can][heaviest])
+        # Unnamed, the suppressor opens the equations it is in.
+        result.narrow.append(Narrow(int(cols[c]), float(value[c]), float(value[c]), named))
     # A count pinned by one equation may be narrow in a relaxation too: name it once.
     first = {n.quantity: n for n in reversed(result.narrow)}
     result.narrow = [n for n in result.narrow if first[n.quantity] is n]
@@ -626,10 +633,7 @@ def _exact_pins(a: sparse.csr_matrix, candidates: np.ndarray, draw: int) -> np.n
     if not candidates.any() or a.shape[0] == 0:
         return found
     a, merged_into = _merge_pairs(sparse.csr_matrix(a, dtype=float))
-    row_norm = np.sqrt(np.asarray(a.multiply(a).sum(axis=1)).ravel())
-    a = sparse.diags(1.0 / np.where(row_norm > 0, row_norm, 1.0)) @ a
-    col_norm = np.sqrt(np.asarray(a.multiply(a).sum(axis=0)).ravel())
-    by_row = (a @ sparse.diags(1.0 / np.where(col_norm > 0, col_norm, 1.0))).T.tocsr()
+    by_row = _unit_scaled(a)[0]
     # Seeded: the same release, the same answer.
     z = np.random.default_rng(draw).standard_normal(a.shape[1])
     span = lsqr(by_row, z, atol=1e-14, btol=1e-14, iter_lim=50 * a.shape[1])[0]
@@ -638,12 +642,12 @@ def _exact_pins(a: sparse.csr_matrix, candidates: np.ndarray, draw: int) -> np.n
 
 
 def _certificate(
-    a: sparse.csr_matrix, col: int, depth: int = CERTIFICATE_DEPTH
+    a: sparse.csr_matrix, col: int, depth: int = CERTIFICATE_DEPTH, *, whole: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rows of ``a`` whose sum, times their factors (returned too), is unknown ``col``
     alone: found among the rows near it (those holding an unknown linked to it by at
-    most ``depth`` equations, and no more than ``CERTIFICATE_ROWS``), by least squares.
-    Empty when none is found that near."""
+    most ``depth`` equations, and no more than ``CERTIFICATE_ROWS``), by least squares;
+    with ``whole``, among all rows when none is found near. Empty when none is found."""
     by_col = a.tocsc()
     cols = np.array([col])
     for _ in range(depth):
@@ -652,13 +656,46 @@ def _certificate(
             break
         near = a[rows]
         cols = np.unique(near.indices)
-        unit = (cols == col).astype(float)
-        local = near[:, cols].astype(float)
-        y = lsqr(local.T.tocsr(), unit, atol=1e-14, btol=1e-14, iter_lim=50 * len(rows))[0]
-        if np.abs(local.T @ y - unit).max() < TOLERANCE:
+        y = _sum_to(near[:, cols], int(np.searchsorted(cols, col)))
+        if y is not None:
             used = np.abs(y) > TOLERANCE
             return rows[used], y[used]
+    if whole:
+        y = _sum_to(a, col)
+        if y is not None:
+            used = np.flatnonzero(np.abs(y) > TOLERANCE)
+            return used, y[used]
     return np.zeros(0, dtype=np.int64), np.zeros(0)
+
+
+def _sum_to(a: sparse.csr_matrix, col: int) -> np.ndarray | None:
+    """Factors of ``a``'s rows whose sum is unknown ``col`` alone (the least-squares
+    solution of the smallest length, with rows and columns scaled to unit length
+    past ``CERTIFICATE_ROWS`` rows, where LSQR is several times faster); None if
+    there is none."""
+    a = sparse.csr_matrix(a, dtype=float)
+    row_scale = np.ones(a.shape[0])
+    col_scale = np.ones(a.shape[1])
+    if a.shape[0] > CERTIFICATE_ROWS:
+        by_row, row_scale, col_scale = _unit_scaled(a)
+    else:
+        by_row = a.T.tocsr()
+    unit = np.zeros(a.shape[1])
+    unit[col] = col_scale[col]
+    y = row_scale * lsqr(by_row, unit, atol=1e-14, btol=1e-14, iter_lim=50 * a.shape[0])[0]
+    unit[col] = 1.0
+    return y if np.abs(a.T @ y - unit).max() < TOLERANCE else None
+
+
+def _unit_scaled(a: sparse.csr_matrix) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
+    """``a`` with its rows, then its columns, scaled to unit length, transposed; and the
+    factors of its rows and of its columns."""
+    row_norm = np.sqrt(np.asarray(a.multiply(a).sum(axis=1)).ravel())
+    row_scale = 1.0 / np.where(row_norm > 0, row_norm, 1.0)
+    a = sparse.diags(row_scale) @ a
+    col_norm = np.sqrt(np.asarray(a.multiply(a).sum(axis=0)).ravel())
+    col_scale = 1.0 / np.where(col_norm > 0, col_norm, 1.0)
+    return (a @ sparse.diags(col_scale)).T.tocsr(), row_scale, col_scale
 
 
 def _merge_pairs(a: sparse.csr_matrix) -> tuple[sparse.csr_matrix, np.ndarray]:
