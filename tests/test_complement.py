@@ -527,7 +527,9 @@ def test_a_leak_in_a_block_too_large_to_solve_is_found_in_its_relaxation():
     assert ("housed", 20.0, 28.0) in named
 
 
-def test_student_counts_pinned_by_their_own_equations_are_found_in_a_block_too_large():
+def test_student_counts_pinned_by_their_own_equations_are_found_in_a_block_too_large(
+    monkeypatch,
+):
     # Schools a 6, b 7, c 8, withheld with the city (21). Three layers that do not nest
     # each publish one geography of two schools: school district D1 = a + b = 13,
     # community district CD1 = b + c = 15, council district K1 = a + c = 14. No equation
@@ -571,6 +573,24 @@ def test_student_counts_pinned_by_their_own_equations_are_found_in_a_block_too_l
     # them too; each is named once.
     assert large.exact == 4
     assert sorted(_named(system, n) for n in large.narrow) == pinned
+    # Without the relaxations, each school is named by the equations of a sum that
+    # gives it away (its certificate), not by its own: a reader needs all three of D1,
+    # CD1 and K1 to recover a (without any one of them, a is free), so the sum holds an
+    # equation of each, and a complement in each breaks it. (The city's equations, of
+    # which each layer's geography is a part, count too: city = CD1 + a, say.)
+    monkeypatch.setattr(equations, "_relaxed_pieces", lambda *args, **kwargs: [])
+    alone = attack_equations(system, withheld, 10, max_block=4, remember=False)
+    assert alone.exact == 4 and alone.relaxed == 0
+    school_a = next(n for n in alone.narrow if _named(system, n)[:2] == ("school", "a"))
+    published = sorted(
+        q
+        for r in school_a.binding
+        for q in system.quantities.iloc[system.q[(system.eq == r) & (system.q < system.n)]][
+            "geo_id"
+        ]
+        if q in ("D1", "CD1", "K1")
+    )
+    assert published == ["CD1", "D1", "K1"]
 
 
 def test_counts_given_away_only_by_rates_and_students_together_are_found_exactly(monkeypatch):
