@@ -73,7 +73,7 @@ def complement(
     min_count: int,
     max_rounds: int = 200,
     check: Callable[[np.ndarray], np.ndarray] | None = None,
-    max_checks: int = 50,
+    max_checks: int = 30,
     gaps: bool = True,
 ) -> np.ndarray:
     """Which cells to withhold (by position in the cells ``system`` was built from):

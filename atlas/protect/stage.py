@@ -73,12 +73,9 @@ def audit_check(
         if (before & ~withheld).any():
             kept.clear()
         before = withheld.copy()
-        found = attack_equations(
-            system, withheld, min_count, gaps=gaps, witnesses=kept, exact="otherwise"
-        ).narrow
+        found = attack_equations(system, withheld, min_count, gaps=gaps, witnesses=kept).narrow
         # The equations binding at a narrow quantity's ends; where the programs name
-        # none (one equation pins it, or linear algebra finds it given away exactly but
-        # no sum that gives it away was looked for or found), every equation it is in.
+        # none (one equation pins it), every equation it is in.
         unnamed = [n.quantity for n in found if not n.binding]
         binding = [r for n in found for r in n.binding]
         return np.union1d(system.eq[np.isin(system.q, unnamed)], binding).astype(np.int64)
