@@ -22,8 +22,9 @@ from atlas.audit.equations import Narrow, Witnesses, _prove_in_pieces, attack_eq
 from atlas.config import Indicators, Privacy
 from atlas.errors import ProtectionError
 from atlas.model import Rendered
+from atlas.protect import complement as complement_module
 from atlas.protect import protect
-from atlas.protect.complement import build_system, complement, within_by_schools
+from atlas.protect.complement import System, build_system, complement, within_by_schools
 from atlas.protect.primary import primary_withheld
 from atlas.protect.report import write_privacy_report
 from atlas.protect.stage import audit_check
@@ -527,15 +528,10 @@ def test_a_leak_in_a_block_too_large_to_solve_is_found_in_its_relaxation():
     assert ("housed", 20.0, 28.0) in named
 
 
-def test_student_counts_pinned_by_their_own_equations_are_found_in_a_block_too_large():
-    # Schools a 6, b 7, c 8, withheld with the city (21). Three layers that do not nest
-    # each publish one geography of two schools: school district D1 = a + b = 13,
-    # community district CD1 = b + c = 15, council district K1 = a + c = 14. No equation
-    # alone gives a school away, but together they do: a = (13 - 15 + 14) / 2 = 6, b = 7,
-    # c = 8, city = 21. The city's suspension rate (5 of 21, withheld with its students)
-    # puts a rate in the block, which is too large to solve whole under a limit of 4.
-    # The rates' relaxation drops every equation holding a student count and so never
-    # sees the schools; the students' relaxation keeps exactly those equations.
+def _three_layers() -> tuple[pd.DataFrame, System]:
+    """Schools a 6, b 7, c 8; school district D1 = a + b = 13, community district CD1 =
+    b + c = 15, council district K1 = a + c = 14; the city 21, with its suspension rate
+    (5 of 21). Three layers that do not nest: together, they give each school away."""
     schools = pd.DataFrame(
         {
             "school_id": ["a", "b", "c"],
@@ -555,8 +551,20 @@ def test_student_counts_pinned_by_their_own_equations_are_found_in_a_block_too_l
     ):  # fmt: skip
         rows += _students(layer, geo, {"all": n})
     cells = _cells(rows)
+    return cells, build_system(cells, count_indicators=COUNTS, parents=within, schools=schools)
+
+
+def test_student_counts_pinned_by_their_own_equations_are_found_in_a_block_too_large():
+    # Schools a 6, b 7, c 8, withheld with the city (21). Three layers that do not nest
+    # each publish one geography of two schools: school district D1 = a + b = 13,
+    # community district CD1 = b + c = 15, council district K1 = a + c = 14. No equation
+    # alone gives a school away, but together they do: a = (13 - 15 + 14) / 2 = 6, b = 7,
+    # c = 8, city = 21. The city's suspension rate (5 of 21, withheld with its students)
+    # puts a rate in the block, which is too large to solve whole under a limit of 4.
+    # The rates' relaxation drops every equation holding a student count and so never
+    # sees the schools; the students' relaxation keeps exactly those equations.
+    cells, system = _three_layers()
     withheld = cells["layer"].isin(["school", "city"]).to_numpy()
-    system = build_system(cells, count_indicators=COUNTS, parents=within, schools=schools)
     pinned = [
         ("city", "city", "all", "all", 21.0, 21.0),
         ("school", "a", "all", "all", 6.0, 6.0),
@@ -567,7 +575,122 @@ def test_student_counts_pinned_by_their_own_equations_are_found_in_a_block_too_l
     assert sorted(_named(system, n) for n in whole.narrow) == pinned
     large = attack_equations(system, withheld, 10, max_block=4)
     assert large.unproven == 6 and large.relaxed == 4
+    # All four are given away exactly, and linear algebra over the whole block finds
+    # them too; each is named once.
+    assert large.exact == 4
     assert sorted(_named(system, n) for n in large.narrow) == pinned
+    # A reader reads school a as (D1 - CD1 + K1) / 2: each of the three published counts
+    # with a factor of a half, and nothing else. The suppressor, given a alone, reads
+    # its certificate and hides the cheapest of the three, D1 (13 students, against 14
+    # and 15, each shown by one cell). With D1 hidden, a + 1, b + 1 and c - 1 keep CD1 and
+    # K1 (D1 moves by 2, the city by 1), and nothing is given away exactly.
+    (a,) = np.flatnonzero(
+        (system.quantities["layer"] == "school") & (system.quantities["geo_id"] == "a")
+    )
+    system.hide(system.cell_q[withheld[system.cell]])
+    before = system.hidden.copy()
+    assert system.unpin([a])
+    new = np.flatnonzero(system.hidden[: system.n] & ~before[: system.n])
+    hidden = system.quantities.iloc[new]
+    assert list(zip(hidden["layer"], hidden["geo_id"], strict=True)) == [("school_district", "D1")]
+    after = withheld.copy()
+    after[system.withheld_cells()] = True
+    assert attack_equations(system, after, 10, max_block=4).exact == 0
+
+
+def test_a_pin_met_first_among_many_spares_the_city_in_its_equations(
+    monkeypatch,
+):
+    # The three layers' schools withheld, the city published. School a is in two
+    # equations: the city = a + b + c, and, a being the one school in no community
+    # district, the city = CD1 + a. Among many pins (none read from its certificate
+    # here), a met for the first time gets the cheapest published member of each of its
+    # equations but those whose only published member is the city's count (or a
+    # school's): CD1, and not the city.
+    cells, system = _three_layers()
+    withheld = (cells["layer"] == "school").to_numpy()
+    system.hide(system.cell_q[withheld[system.cell]])
+    (a,) = np.flatnonzero(
+        (system.quantities["layer"] == "school") & (system.quantities["geo_id"] == "a")
+    )
+    names = [_named(system, n) for n in attack_equations(system, withheld, 10).narrow]
+    assert ("school", "a", "all", "all", 6.0, 6.0) in names
+    monkeypatch.setattr(complement_module, "CERTIFIED", 0)
+    before = system.hidden.copy()
+    assert system.unpin([a])
+    hidden = system.quantities.iloc[np.flatnonzero(system.hidden[: system.n] & ~before[: system.n])]
+    assert list(zip(hidden["layer"], hidden["geo_id"], strict=True)) == [
+        ("community_district", "CD1")
+    ]
+    assert system.met[a]
+
+
+def test_counts_given_away_only_by_rates_and_students_together_are_found_exactly():
+    # Schools a, b, c: students s, suspended y, not suspended n, all withheld, each
+    # school's s = y + n. School district D1 (a, b) and council district K1 (a, c)
+    # publish their students; community district CD1 (b, c) publishes its suspension
+    # rate, so y_b + y_c and n_b + n_c. As changes from the truth:
+    # s_a + s_b = 0, s_a + s_c = 0, and s_b + s_c = (y_b + n_b) + (y_c + n_c) = 0, so
+    # every s is 0: each school's students given away exactly. The y and n are not:
+    # y_a = -n_a, y_b = -y_c = -n_b = n_c move freely.
+    columns = ["s_a", "s_b", "s_c", "y_a", "y_b", "y_c", "n_a", "n_b", "n_c"]
+    equations_ = [
+        {"s_a": 1, "y_a": -1, "n_a": -1},
+        {"s_b": 1, "y_b": -1, "n_b": -1},
+        {"s_c": 1, "y_c": -1, "n_c": -1},
+        {"s_a": 1, "s_b": 1},
+        {"s_a": 1, "s_c": 1},
+        {"y_b": 1, "y_c": 1},
+        {"n_b": 1, "n_c": 1},
+    ]
+    a = sparse.csr_matrix(
+        np.array([[row.get(c, 0.0) for c in columns] for row in equations_], dtype=float)
+    )
+    everything = np.ones(len(columns), dtype=bool)
+    found = equations._exact_pins(a, everything, 0)
+    assert [c for c, f in zip(columns, found, strict=True) if f] == ["s_a", "s_b", "s_c"]
+    # Only the candidates asked about are named.
+    asked = np.array([c in ("s_b", "y_b") for c in columns])
+    assert [c for c, f in zip(columns, equations._exact_pins(a, asked, 1), strict=True) if f] == [
+        "s_b"
+    ]
+    # Neither relaxation gives any of them away: the rates' keeps y_b + y_c and
+    # n_b + n_c; the students' keeps s_a + s_b and s_a + s_c.
+    held = np.array([c.startswith("s_") for c in columns])
+    pieces = equations._relaxed_pieces(
+        a, held, 10, np.zeros(len(columns), dtype=bool), students_max=10
+    )
+    assert sorted(sorted(columns[c] for c in cols) for cols, _ in pieces) == [
+        ["n_b", "n_c"],
+        ["s_a", "s_b", "s_c"],
+        ["y_b", "y_c"],
+    ]
+    for (cols, _), piece in zip(pieces, equations._cut(a, pieces), strict=True):
+        assert not equations._exact_pins(piece, np.ones(len(cols), dtype=bool), 0).any()
+
+
+def test_unknowns_tied_in_pairs_are_merged_and_a_cycle_that_disagrees_gives_them_away():
+    # p = q, q = r, r = -p: so p = -p, and all three are 0. s = t, u = -2s: free. v = w,
+    # w = v (the same tie twice): free.
+    columns = ["p", "q", "r", "s", "t", "u", "v", "w"]
+    equations_ = [
+        {"p": 1, "q": -1},
+        {"q": 1, "r": -1},
+        {"r": 1, "p": 1},
+        {"s": 1, "t": -1},
+        {"s": 1, "t": 1, "u": 1},
+        {"v": 1, "w": -1},
+        {"w": 2, "v": -2},
+    ]
+    a = sparse.csr_matrix(
+        np.array([[row.get(c, 0.0) for c in columns] for row in equations_], dtype=float)
+    )
+    merged, into = equations._merge_pairs(a)
+    # Three sets (p q r, s t u, v w): u joins s and t once s + t + u is s's 2s + u.
+    assert merged.shape[1] == 3
+    assert into[0] == into[1] == into[2] and into[3] == into[4] == into[5] and into[6] == into[7]
+    found = equations._exact_pins(a, np.ones(len(columns), dtype=bool), 0)
+    assert [c for c, f in zip(columns, found, strict=True) if f] == ["p", "q", "r"]
 
 
 def test_blocks_solved_side_by_side_in_worker_processes_give_the_intervals_worked_by_hand(
@@ -583,13 +706,13 @@ def test_blocks_solved_side_by_side_in_worker_processes_give_the_intervals_worke
     )
     targets = np.array([True, True, True, False, False, False])
     jobs = [
-        (a, np.array([12.0, 3, 9, 1, 3, 1]) + k * np.array([0, 0, 0, 1, 0, 0]), targets)
+        (a, np.array([12.0, 3, 9, 1, 3, 1]) + k * np.array([0, 0, 0, 1, 0, 0]), targets, 10)
         for k in range(3)
     ]
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
     started = []
     monkeypatch.setattr(equations._Worker, "__init__", _spy(equations._Worker.__init__, started))
-    found = equations._solve_blocks(jobs, 10, parallel_from=0)
+    found = equations._solve_blocks(jobs, parallel_from=0)
     assert len(started) == 1  # two shares: one solved here, one by a worker
     # r1 grows by k: y is then 0..4 + k.
     for k, solved in enumerate(found):
@@ -597,7 +720,7 @@ def test_blocks_solved_side_by_side_in_worker_processes_give_the_intervals_worke
         assert list(solved.low[:3]) == pytest.approx([-4, -3, -1])
         assert list(solved.high[:3]) == pytest.approx([4 + k, 1 + k, 3])
     # Asked again, the same blocks are remembered: no program, no worker.
-    again = equations._solve_blocks(jobs, 10, parallel_from=0)
+    again = equations._solve_blocks(jobs, parallel_from=0)
     assert len(started) == 1 and [solved.programs for solved in again] == [0, 0, 0]
     for solved, remembered in zip(found, again, strict=True):
         assert (solved.low == remembered.low).all() and (solved.high == remembered.high).all()
@@ -1046,7 +1169,7 @@ def test_the_checks_stop_when_their_equations_have_nothing_left_to_withhold():
 
     def check(withheld):
         calls.append(withheld.copy())
-        return np.array([eq])
+        return np.array([eq]), np.array([], dtype=np.int64)
 
     withheld = complement(system, np.zeros(3, dtype=bool), min_count=10, check=check)
     assert len(calls) == 3

@@ -92,6 +92,7 @@ def audit(
                 "by_equation_only": result.unproven,
                 "proven_in_pieces": result.proven_in_pieces,
                 "found_in_relaxation": result.relaxed,
+                "found_exactly": result.exact,
                 "proven_by_checked_solutions": result.witnessed,
                 "fresh": fresh,
                 "programs": result.programs,

@@ -27,6 +27,12 @@ give one away together). Dropping equations only frees a reader, so a count pinn
 within its piece is pinned in the whole block: a leak found for certain, though a count
 wide in its piece proves nothing.
 
+What a large block's equations give away exactly, bounds or none, is found over the
+whole block by linear algebra (:func:`_exact_pins`): a count is given away when some
+sum of the equations is that count alone. That is most of what leaks from a large
+block; what only the bounds (no count below zero) narrow is left to the relaxations.
+The suppressor frees each count found so (:meth:`atlas.protect.complement.System.unpin`).
+
 Every solution that shows a count wide is a certificate a reader can check: a change to
 the true values that keeps every equation and leaves every count at least zero. The
 suppressor keeps those of the blocks it solves whole (:class:`Witnesses`); the audit
@@ -42,15 +48,17 @@ import pickle
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import highspy
 import numpy as np
 from scipy import sparse
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse.csgraph import breadth_first_order, connected_components
+from scipy.sparse.linalg import lsqr
 
-from atlas.protect.complement import System
+from atlas.protect.complement import System, unit_scaled
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,7 @@ class EquationAttack:
     proven_in_pieces: int = 0  # of those in large blocks, proven with student counts held
     differences: int = 0  # of the targets, rests (differences no cell shows)
     relaxed: int = 0  # of the narrow, found in large blocks' relaxations (leaks, not proofs)
+    exact: int = 0  # of the narrow, given away exactly in large blocks (linear algebra)
     witnessed: int = 0  # of the targets, shown wide by solutions found before (no program)
 
 
@@ -166,6 +175,10 @@ MAX_PIECE = 2000
 PARALLEL_FROM = 2000
 #: HiGHS's simplex strategies: its own choice, and the primal simplex.
 CHOOSE, PRIMAL = 0, 4
+#: A projection onto the null space under this is zero (:func:`_exact_pins`). In the
+#: year blocks of the scale-1 demo, those of pinned counts were under 1e-10, and all
+#: others above 1e-5 in one of two draws.
+PIN_TOLERANCE = 1e-7
 
 
 def attack_equations(
@@ -179,6 +192,7 @@ def attack_equations(
     witnesses: Witnesses | None = None,
     parallel_from: int = PARALLEL_FROM,
     remember: bool = True,
+    exact: Literal["always", "otherwise", "never"] = "always",
 ) -> EquationAttack:
     """Solve every withheld quantity's interval; ``withheld`` flags the cells.
 
@@ -187,7 +201,11 @@ def attack_equations(
     all on one side that add up to fewer than ``min_count``). With ``pieces``, their
     withheld quantities are then proven where they can be with the block's student
     counts held at their true values (the module's docstring says why that is sound);
-    the rest are counted in ``unproven``.
+    the rest are counted in ``unproven``. The counts their equations give away exactly
+    (whatever the bounds) are found by linear algebra over the whole block
+    (:func:`_exact_pins`): ``exact`` says whether "always", "never", or "otherwise" (only
+    when nothing else is found narrow: the suppressor's checks, which close what the
+    programs find first).
 
     ``witnesses`` (updated here) holds the solutions that showed quantities at least
     ``min_count`` wide while fewer cells were withheld; no program is solved for those
@@ -235,6 +253,8 @@ def attack_equations(
     # Blocks to solve whole, and pieces of the large blocks' relaxations: columns and
     # rows (of ``matrix``), equations, and whether the programs are the whole block's.
     jobs: list[tuple[np.ndarray, np.ndarray, sparse.csr_matrix, bool]] = []
+    # Large blocks' equations and the counts to look for among those they give away.
+    exact_jobs: list[tuple[np.ndarray, np.ndarray, sparse.csr_matrix, np.ndarray]] = []
     for b in range(n_blocks):
         block_cols = order[bounds[b] : bounds[b + 1]]
         if not is_target[block_cols].any():
@@ -245,6 +265,10 @@ def attack_equations(
             for c in block_cols[is_target[block_cols] & pinned[block_cols]]:
                 result.narrow.append(Narrow(int(cols[c]), float("nan"), float("nan")))
             held = family[cols[block_cols]] == HELD_FAMILY
+            if exact != "never":
+                look = is_pushed[block_cols] & ~pinned[block_cols]
+                block_rows = row_order[row_bounds[b] : row_bounds[b + 1]]
+                exact_jobs.append((block_cols, block_rows, sub, look))
             # Counts proven before (when their block was smaller) need no more.
             if pieces:
                 in_pieces, solved = _prove_in_pieces(
@@ -270,8 +294,7 @@ def attack_equations(
         if is_pushed[block_cols].any():
             jobs.append((block_cols, row_order[row_bounds[b] : row_bounds[b + 1]], sub, True))
     intervals = _solve_blocks(
-        [(sub, value[c], is_pushed[c]) for c, _, sub, _ in jobs],
-        min_count,
+        [(sub, value[c], is_pushed[c], min_count) for c, _, sub, _ in jobs],
         parallel_from,
         remember=remember,
     )
@@ -293,6 +316,29 @@ def attack_equations(
                     tuple(int(r) for r in rows),
                 )
             )
+    if exact == "otherwise" and result.narrow:
+        exact_jobs = []
+    given_away = _solve_blocks(
+        [(sub, look, 0) for _, _, sub, look in exact_jobs],
+        parallel_from,
+        remember=remember,
+        solve=_exact_pins,
+    )
+    if exact == "always":  # a second draw keeps only what it finds too
+        again = [j for j, found in enumerate(given_away) if found.any()]
+        confirmed = _solve_blocks(
+            [(exact_jobs[j][2], given_away[j], 1) for j in again],
+            parallel_from,
+            remember=remember,
+            solve=_exact_pins,
+        )
+        for j, found in zip(again, confirmed, strict=True):
+            given_away[j] = found
+    # Each count given away is named without equations: no program bound it.
+    for (block_cols, _, _, _), found in zip(exact_jobs, given_away, strict=True):
+        result.exact += int(found.sum())
+        for c in block_cols[found]:
+            result.narrow.append(Narrow(int(cols[c]), float(value[c]), float(value[c])))
     # A count pinned by one equation may be narrow in a relaxation too: name it once.
     first = {n.quantity: n for n in reversed(result.narrow)}
     result.narrow = [n for n in result.narrow if first[n.quantity] is n]
@@ -386,7 +432,7 @@ def _split(
     return pieces
 
 
-Job = tuple[sparse.csr_matrix, np.ndarray, np.ndarray]  # equations, values, targets
+Job = tuple  # the arguments of one call of a solver (_intervals, _exact_pins)
 
 
 class Intervals(NamedTuple):
@@ -404,19 +450,24 @@ class Intervals(NamedTuple):
 
 
 def _solve_blocks(
-    jobs: list[Job], min_count: int, parallel_from: int = PARALLEL_FROM, *, remember: bool = True
-) -> list[Intervals]:
-    """:func:`_intervals` of every block, remembered (``_SOLVED``; with ``remember``, a
-    block solved before is answered from there). Blocks of at least
-    ``parallel_from`` unknowns are shared among the cores: the first share is solved
-    here, each other one by a worker process, side by side."""
-    out: list[Intervals | None] = [None] * len(jobs)
-    keys = [_key(*job, min_count) for job in jobs]
+    jobs: list[Job],
+    parallel_from: int = PARALLEL_FROM,
+    *,
+    remember: bool = True,
+    solve: Callable[..., Any] | None = None,
+) -> list[Any]:
+    """``solve`` (:func:`_intervals`, or :func:`_exact_pins`) of every job (its
+    arguments, a block's equations first), remembered (``_SOLVED``; with ``remember``,
+    a job solved before is answered from there). Blocks of at least ``parallel_from``
+    unknowns are shared among the cores: the first share is solved here, each other one
+    by a worker process, side by side."""
+    solve = solve or _intervals
+    out: list[Any] = [None] * len(jobs)
+    keys = [_key(solve.__name__, *job) for job in jobs]
     todo = []
     for i, key in enumerate(keys):
         if remember and key in _SOLVED:
-            known = _SOLVED[key]
-            out[i] = known._replace(low=known.low.copy(), high=known.high.copy(), programs=0)
+            out[i] = _copy(_SOLVED[key], remembered=True)
         else:
             todo.append(i)
     size = {i: jobs[i][0].shape[1] for i in todo}
@@ -425,48 +476,62 @@ def _solve_blocks(
     shares: list[list[int]] = [[] for _ in range(min(len(heavy), len(os.sched_getaffinity(0))))]
     for i in heavy:
         min(shares, key=lambda share: sum(size[j] for j in share)).append(i)
-    workers = [_Worker([jobs[i] for i in share], min_count) for share in shares[1:]]
+    workers = [_Worker(solve.__name__, [jobs[i] for i in share]) for share in shares[1:]]
     here = [i for i in todo if size[i] < parallel_from] + (shares[0] if shares else [])
     for i in here:
-        out[i] = _intervals(*jobs[i], min_count)
+        out[i] = solve(*jobs[i])
     for worker, share in zip(workers, shares[1:], strict=True):
         for i, found in zip(share, worker.result(), strict=True):
             out[i] = found
     for i in todo:
-        solved = out[i]
-        assert solved is not None
-        _SOLVED[keys[i]] = solved._replace(low=solved.low.copy(), high=solved.high.copy())
+        _SOLVED[keys[i]] = _copy(out[i])
     while len(_SOLVED) > _SOLVED_MAX:
         del _SOLVED[next(iter(_SOLVED))]
-    return out  # type: ignore[return-value]
+    return out
 
 
-#: Intervals of blocks and pieces solved before, by their content. The suppressor's
+def _copy(found: Any, *, remembered: bool = False) -> Any:
+    """A copy of a solver's result that the caller may change; one ``remembered``
+    (answered from ``_SOLVED``) counts no program solved."""
+    if isinstance(found, Intervals):
+        programs = 0 if remembered else found.programs
+        return found._replace(low=found.low.copy(), high=found.high.copy(), programs=programs)
+    return found.copy()
+
+
+#: Results of blocks and pieces solved before, by their content. The suppressor's
 #: checks and the audit ask again about the many a new complement leaves as they were:
 #: the same program has the same answer, and is not solved again.
-_SOLVED: dict[bytes, Intervals] = {}
+_SOLVED: dict[bytes, Any] = {}
 _SOLVED_MAX = 200_000
 
 
-def _key(a: sparse.csr_matrix, value: np.ndarray, targets: np.ndarray, min_count: int) -> bytes:
-    """A digest of everything a block's intervals depend on."""
-    digest = hashlib.blake2b(str((a.shape, min_count)).encode(), digest_size=20)
-    for part in (a.indptr, a.indices, a.data, value, targets):
-        digest.update(np.ascontiguousarray(part).tobytes())
+def _key(name: str, *parts: Any) -> bytes:
+    """A digest of everything a job's result depends on: the solver, and its arguments."""
+    digest = hashlib.blake2b(name.encode(), digest_size=20)
+    for part in parts:
+        if isinstance(part, sparse.csr_matrix):
+            digest.update(str(part.shape).encode())
+            arrays = [part.indptr, part.indices, part.data]
+        else:
+            arrays = [np.asarray(part)]
+        for array in arrays:
+            digest.update(str(array.dtype).encode())
+            digest.update(np.ascontiguousarray(array).tobytes())
     return digest.digest()
 
 
 class _Worker:
-    """A process of its own (``python -m atlas.audit.worker``) solving blocks'
-    intervals: it reads the jobs from its standard input, and writes the intervals to
-    its standard output."""
+    """A process of its own (``python -m atlas.audit.worker``) calling one solver of
+    this module (by name) for each of a list of jobs: it reads them from its standard
+    input, and writes the results to its standard output."""
 
-    def __init__(self, jobs: list[Job], min_count: int) -> None:
+    def __init__(self, solve: str, jobs: list[Job]) -> None:
         self.errors = tempfile.TemporaryFile()
         # The jobs go through a file, not a pipe: writing to a pipe waits until the
         # worker has started and reads it (3 s at a time, the cores' own share unsolved).
         with tempfile.TemporaryFile() as given:
-            pickle.dump((jobs, min_count), given, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((solve, jobs), given, protocol=pickle.HIGHEST_PROTOCOL)
             given.seek(0)
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "atlas.audit.worker"],
@@ -475,14 +540,14 @@ class _Worker:
                 stderr=self.errors,
             )
 
-    def result(self) -> list[Intervals]:
+    def result(self) -> list[Any]:
         assert self.process.stdout is not None
         with self.process.stdout as stdout, self.errors:
             out = stdout.read()
             if self.process.wait() != 0:
                 self.errors.seek(0)
                 raise RuntimeError(f"an audit worker failed:\n{self.errors.read().decode()}")
-        found: list[Intervals] = pickle.loads(out)
+        found: list[Any] = pickle.loads(out)
         return found
 
 
@@ -514,6 +579,87 @@ def _single_equations(matrix: sparse.csr_matrix, value: np.ndarray, min_count: i
     out = np.zeros(matrix.shape[1], dtype=bool)
     out[cols[bad[rows]]] = True
     return out
+
+
+def _exact_pins(a: sparse.csr_matrix, candidates: np.ndarray, draw: int) -> np.ndarray:
+    """Which ``candidates`` (columns of ``a``) the equations give away exactly, bounds
+    or none (those that every solution of ``a @ x = 0`` leaves at zero), as random
+    draw number ``draw`` sees them.
+
+    One is given away when it is a sum of the equations times some factors; a reader
+    who finds the factors reads it off. Then every vector of ``a``'s null space is zero
+    there, and no other column is. So a random vector is projected onto the null space
+    (least squares, LSQR, takes away its part in the span of the equations), and a
+    candidate is pinned where the projection is zero (under ``PIN_TOLERANCE``). One
+    that is not pinned may be near zero by chance, rarely: the suppressor's checks
+    believe one draw, the audit a second one too. First the equations of two unknowns
+    are used to merge them (:func:`_merge_pairs`), and the equations and the columns
+    are scaled to unit length: none of that changes the null space's zeros, and LSQR
+    is several times faster."""
+    found = np.zeros(a.shape[1], dtype=bool)
+    if not candidates.any() or a.shape[0] == 0:
+        return found
+    a, merged_into = _merge_pairs(sparse.csr_matrix(a, dtype=float))
+    by_row = unit_scaled(a)[0]
+    # Seeded: the same release, the same answer.
+    z = np.random.default_rng(draw).standard_normal(a.shape[1])
+    span = lsqr(by_row, z, atol=1e-14, btol=1e-14, iter_lim=50 * a.shape[1])[0]
+    zero = np.abs(z - by_row @ span) < PIN_TOLERANCE
+    return candidates & zero[merged_into]
+
+
+def _merge_pairs(a: sparse.csr_matrix) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """``a`` over fewer unknowns, each column of it a set of ``a``'s (each of those the
+    set's unknown times a factor, never zero); per column of ``a``, the column it went
+    into.
+
+    An equation of two unknowns (a rate's numerator and the rest of its denominator, a
+    count and its rest) ties one to the other, times a factor: each set of unknowns so
+    tied is one unknown, and those equations vanish. Two tied both ways, with factors
+    that disagree, are zero: the equations left say so. The null space is the same, so
+    each unknown is zero in every null vector exactly when its set's unknown is. Rounds
+    go on while they merge, for merging makes more equations of two."""
+    merged_into = np.arange(a.shape[1])
+    for _ in range(10):
+        pairs = a[np.flatnonzero(np.diff(a.indptr) == 2)]
+        if pairs.shape[0] == 0:
+            break
+        k = a.shape[1]
+        u, v = pairs.indices[0::2], pairs.indices[1::2]
+        # x_v = ratio * x_u, and the other way.
+        ratio = -pairs.data[0::2] / pairs.data[1::2]
+        src, dst = np.concatenate([u, v]), np.concatenate([v, u])
+        step = np.concatenate([ratio, 1.0 / ratio])
+        graph = sparse.csr_matrix((np.ones(len(src)), (src, dst)), shape=(k, k))
+        n_sets, label = connected_components(graph, directed=False)
+        # A tree through every set from one of its unknowns, reached from a node of
+        # its own (k) tied to each set's first unknown.
+        first = np.unique(label, return_index=True)[1]
+        tree = sparse.csr_matrix(
+            (
+                np.ones(len(src) + n_sets),
+                (np.append(src, np.full(n_sets, k)), np.append(dst, first)),
+            ),
+            shape=(k + 1, k + 1),
+        )
+        order, parent = breadth_first_order(tree, k, directed=False, return_predecessors=True)
+        edge = np.lexsort((dst, src))
+        keys = src[edge].astype(np.int64) * k + dst[edge]
+        set_factor = np.ones(k)
+        rows = [int(c) for c in order[1:]]
+        through = parent[order[1:]]
+        at = np.searchsorted(keys, through.astype(np.int64) * k + order[1:])
+        edge_step = step[edge][np.minimum(at, len(edge) - 1)]
+        for c, p, s in zip(rows, through.tolist(), edge_step.tolist(), strict=True):
+            if p != k:
+                set_factor[c] = s * set_factor[p]
+        into = sparse.csr_matrix((set_factor, (np.arange(k), label)), shape=(k, n_sets))
+        a = (a @ into).tocsr()
+        a.data[np.abs(a.data) < 1e-9] = 0.0
+        a.eliminate_zeros()
+        a = a[np.flatnonzero(np.diff(a.indptr) > 0)]
+        merged_into = label[merged_into]
+    return a, merged_into
 
 
 def _prove_in_pieces(

@@ -36,7 +36,12 @@ withheld, and a quantity that no remaining cell shows is hidden, until nothing c
 The same input always gives the same pattern.
 
 This heuristic looks at one equation at a time. :mod:`atlas.audit.equations` then
-combines them all, by linear programming, over the same system (:func:`build_system`).
+combines them all, by linear programming, over the same system (:func:`build_system`),
+and names the equations binding at each count it finds narrow: each gets one more
+complement. A count that some sum of the equations gives away exactly (no program, no
+binding equation) gets complements in its own equations, or, where those do not free
+it, the cheapest published count that its certificate (that sum) reads
+(:meth:`System.unpin`).
 """
 
 from __future__ import annotations
@@ -45,11 +50,18 @@ from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+from scipy.sparse.linalg import lsqr
 
 from atlas.model import CITY_LAYER, SCHOOL_LAYER, SHARE_SOURCES
 from atlas.protect.exhaustive import exhaustive_equations
 from atlas.rules import packs
 
+#: Pins read from their certificates at one check, at most (:meth:`System.unpin`); when
+#: there are no more than this, every one is (each certificate is a least-squares solve
+#: over its block: 23 s over a year's at scale 0.01).
+CERTIFIED = 10
 #: total = sum of parts, among housing groups.
 GROUP_RELATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("all", ("homeless", "housed")),
@@ -72,18 +84,20 @@ def complement(
     *,
     min_count: int,
     max_rounds: int = 200,
-    check: Callable[[np.ndarray], np.ndarray] | None = None,
-    max_checks: int = 30,
+    check: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
+    max_checks: int = 50,
     gaps: bool = True,
 ) -> np.ndarray:
     """Which cells to withhold (by position in the cells ``system`` was built from):
     the primary ones (``secret``) and their complements.
 
     ``check``, given the cells withheld, returns the equations (ids) that, taken
-    together, still pin some quantity too closely (the audit's attacker); each gets one
-    more complement, and the rounds run again, up to ``max_checks`` times, or until a
-    check's equations have no published member left to withhold. Whatever the last check
-    leaves, the audit finds again and refuses to publish.
+    together, still pin some quantity too closely, and the quantities they give away
+    exactly (the audit's attacker). Each of those equations gets one more complement,
+    each of those quantities the complements that free it (:meth:`System.unpin`),
+    and the rounds run again, up to ``max_checks`` times, or until a check finds nothing
+    left to withhold. Whatever the last check leaves, the audit finds again and refuses
+    to publish.
     """
     secret = np.asarray(secret, dtype=bool)
     system.min_count = min_count
@@ -108,10 +122,11 @@ def complement(
     for _ in range(max_checks):
         if check is None:
             break
-        binding = check(withheld())
-        if len(binding) == 0:
+        binding, pinned = check(withheld())
+        if len(binding) == 0 and len(pinned) == 0:
             break
-        if not system.widen(binding):
+        widened = system.widen(binding)
+        if not (system.unpin(pinned) or widened):
             break  # nothing left to withhold there: checking again would find the same
         rounds()
     return withheld()
@@ -278,6 +293,11 @@ class System:
         self.n_cells = n_cells
         refs = np.bincount(self.cell_q, minlength=len(self.value))
         self.cost = self.value * np.maximum(refs, 1)
+        #: Quantities :meth:`unpin` spends last: the city's (the release's headline) and
+        #: the schools' (its dot maps); and those it has met before.
+        self.spared = np.zeros(len(self.value), dtype=bool)
+        self.spared[: self.n] = quantities["layer"].isin([CITY_LAYER, SCHOOL_LAYER]).to_numpy()
+        self.met = np.zeros(len(self.value), dtype=bool)
 
     def protected(self) -> np.ndarray:
         """The quantities no reader may work out: every one a cell shows, and every
@@ -319,6 +339,88 @@ class System:
         chosen[equations] = True
         return self.hide(self._cheapest(chosen, np.full(n_eq, float(self.min_count))))
 
+    def unpin(self, pins: Iterable[int]) -> bool:
+        """Let each of ``pins`` move: quantities that the equations give away exactly
+        (some sum of them, times factors, is the quantity alone). Whether any quantity
+        was not hidden before.
+
+        A pin met for the first time, when there are many, gets a complement in each of
+        its equations that has a published member neither the city's nor a school's
+        (``spared``): the cheapest of those, as in the rounds. Most pins are freed so,
+        and the release's headline and its dot maps are not spent on them. A pin met
+        again, or any when there are few (``CERTIFIED``), is read from its certificate
+        (:meth:`_certified`)."""
+        pins = np.unique(np.asarray(list(pins), dtype=np.int64))
+        if len(pins) == 0:
+            return False
+        again = self.met[pins] | (len(pins) <= CERTIFIED)
+        self.met[pins] = True
+        n_eq = int(self.eq.max(initial=-1)) + 1
+        own = np.zeros(n_eq, dtype=bool)
+        own[self.eq[np.isin(self.q, pins[~again])]] = True
+        among = self._candidates() & ~self.spared
+        own &= np.bincount(self.eq, weights=among[self.q], minlength=n_eq) > 0
+        chosen = self._cheapest(own, np.full(n_eq, float(self.min_count)), among)
+        return self.hide(np.concatenate([chosen, self._certified(pins[again])]))
+
+    def _certified(self, pins: np.ndarray) -> np.ndarray:
+        """For each pin (one per count repeated over several layers, ``CERTIFIED`` at
+        most), the published quantity to hide: where the pin's certificate reads it.
+
+        The certificate is the least-squares set of factors ``y`` whose sum of equations
+        over the hidden quantities is the pin alone (over the pin's block of hidden
+        quantities). A reader then has pin = constant - sum of ``s_j`` times each
+        published count ``j``, with ``s_j`` = ``y`` dotted with ``j``'s column.
+        Hiding the cheapest count among those of ``|s_j|`` at least half the largest
+        (not ``spared``, unless all are) takes a term the reading needs; if another
+        certificate does without it, the next check finds the pin again. Where no
+        published count is read, each equation of the pin gets its cheapest published
+        member."""
+        if len(pins) == 0:
+            return np.zeros(0, dtype=np.int64)
+        # A count repeated over layers of the same schools is one count: one certificate.
+        same = ["family", "measure", "year", "group", "grade_band", "value"]
+        repeated = self.quantities.reindex(pins)[same].duplicated().to_numpy() & (pins < self.n)
+        pins = pins[~repeated][:CERTIFIED]
+        n_eq = int(self.eq.max(initial=-1)) + 1
+        terms = sparse.csr_matrix((self.coef, (self.eq, self.q)), shape=(n_eq, len(self.value)))
+        hidden = np.flatnonzero(self.hidden & ~self.known)
+        on_hidden = terms[:, hidden].tocsr()
+        graph = sparse.bmat([[None, on_hidden], [on_hidden.T, None]]).tocsr()
+        label = connected_components(graph, directed=False)[1]
+        row_label, col_label = label[:n_eq], label[n_eq:]
+        published = np.flatnonzero(self._candidates())
+        chosen: list[int] = []
+        stuck: list[int] = []
+        for pin in pins.tolist():
+            at = int(np.searchsorted(hidden, pin))
+            if at == len(hidden) or hidden[at] != pin:  # not hidden: nothing to read
+                continue
+            block = col_label[at]
+            cols = np.flatnonzero(col_label == block)
+            rows = np.flatnonzero(row_label == block)
+            target = int(np.searchsorted(cols, at))
+            sub = on_hidden[rows][:, cols]
+            # Rows and columns scaled to unit length (LSQR is twice as fast), then back.
+            by_row, row_scale, col_scale = unit_scaled(sub)
+            unit = np.zeros(len(cols))
+            unit[target] = col_scale[target]
+            y = row_scale * lsqr(by_row, unit, atol=1e-14, btol=1e-14, iter_lim=20 * len(rows))[0]
+            unit[target] = 1.0
+            read = np.abs(terms[rows][:, published].T @ y)
+            if np.abs(sub.T @ y - unit).max() > 1e-6 or read.max(initial=0.0) < 1e-9:
+                stuck.append(pin)
+                continue
+            strong = np.flatnonzero(read >= read.max() / 2)
+            if not self.spared[published[strong]].all():
+                strong = strong[~self.spared[published[strong]]]
+            chosen.append(int(published[strong[np.argmin(self.cost[published[strong]])]]))
+        own = np.zeros(n_eq, dtype=bool)
+        own[self.eq[np.isin(self.q, stuck)]] = True
+        return np.concatenate(
+            [chosen, self._cheapest(own, np.full(n_eq, float(self.min_count)))]
+        ).astype(np.int64)
+
     def round(self) -> bool:
         """Withhold one complement in every exposing equation; False when none exposes."""
         h = self.hidden[self.q] & ~self.known[self.q]
@@ -336,12 +438,20 @@ class System:
         need = np.where(one_side, np.maximum(self.min_count - total, 1), 1)
         return self.hide(self._cheapest(exposed, need))
 
-    def _cheapest(self, equations: np.ndarray, need: np.ndarray) -> np.ndarray:
+    def _candidates(self) -> np.ndarray:
+        """Quantities a complement may hide: shown, published, not known from elsewhere,
+        and not zero."""
+        out = ~self.hidden & ~self.known & (self.value > 0)
+        out[self.n :] = False
+        return out
+
+    def _cheapest(
+        self, equations: np.ndarray, need: np.ndarray, among: np.ndarray | None = None
+    ) -> np.ndarray:
         """For each flagged equation, its published member that costs least among those
         of at least ``need`` students; else its largest. Ties go to the lower id."""
-        cand = equations[self.eq] & ~self.hidden[self.q] & (self.q < self.n)
-        cand &= ~self.known[self.q]
-        cand &= self.value[self.q] > 0
+        among = self._candidates() if among is None else among
+        cand = equations[self.eq] & among[self.q]
         frame = pd.DataFrame(
             {
                 "eq": self.eq[cand],
@@ -354,6 +464,17 @@ class System:
         frame["rank"] = np.where(frame["short"], -frame["value"], frame["cost"])
         best = frame.sort_values(["eq", "short", "rank", "q"]).drop_duplicates("eq")
         return best["q"].unique()
+
+
+def unit_scaled(a: sparse.csr_matrix) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
+    """``a`` with its rows, then its columns, scaled to unit length, transposed; and the
+    factors of its rows and of its columns."""
+    row_norm = np.sqrt(np.asarray(a.multiply(a).sum(axis=1)).ravel())
+    row_scale = 1.0 / np.where(row_norm > 0, row_norm, 1.0)
+    a = sparse.diags(row_scale) @ a
+    col_norm = np.sqrt(np.asarray(a.multiply(a).sum(axis=0)).ravel())
+    col_scale = 1.0 / np.where(col_norm > 0, col_norm, 1.0)
+    return (a @ sparse.diags(col_scale)).T.tocsr(), row_scale, col_scale
 
 
 def _same_rests(rest: pd.DataFrame, quantities: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:

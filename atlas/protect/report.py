@@ -117,10 +117,11 @@ if a.fresh %}; the audit took nothing from the suppressor and solved every progr
 itself{% endif %}.
 {% if a.by_equation_only %}<strong>{{ "{:,}".format(a.by_equation_only) }} were not proven
 safe</strong>: they lie in blocks too large to solve. They were checked equation by equation,
-which finds what one published equation gives away, and in pieces of two relaxations (the
-rates with every equation holding a student count dropped; the student counts with their
-own equations only), which find some of what several give away together, but not
-all.{% endif %}</p>
+which finds what one published equation gives away; by linear algebra over each whole
+block, which finds every count the equations give away exactly; and in pieces of two
+relaxations (the rates with every equation holding a student count dropped; the student
+counts with their own equations only), which find some of what several equations and the
+bounds (no count below zero) give away together, but not all.{% endif %}</p>
 {% else %}<p class="fail">Failed: {{ report.audit.exposures|length }} withheld count(s) can be
 narrowed too far. Nothing was published.</p>
 <ul>{% for e in report.audit.exposures[:500] %}<li>{{ e }}</li>{% endfor %}</ul>{% endif %}

@@ -56,10 +56,11 @@ def coding(privacy: Privacy) -> Coding | None:
 
 def audit_check(
     system: System, min_count: int, *, gaps: bool = True, witnesses: Witnesses | None = None
-) -> Callable[[np.ndarray], np.ndarray]:
+) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """The audit's attacker as :func:`~atlas.protect.complement.complement`'s ``check``:
     given the cells withheld, the equations binding at the ends of the interval of each
-    quantity it pins to fewer than ``min_count`` values.
+    quantity it pins to fewer than ``min_count`` values, and the quantities the
+    equations give away exactly.
 
     Each check after the first has more cells withheld (complements are only added), so
     what an earlier one proved wide stays proven and is not solved again; should the
@@ -68,17 +69,22 @@ def audit_check(
     kept = witnesses if witnesses is not None else Witnesses.none(len(system.value))
     before = np.zeros(system.n_cells, dtype=bool)
 
-    def check(withheld: np.ndarray) -> np.ndarray:
+    def check(withheld: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         nonlocal before
         if (before & ~withheld).any():
             kept.clear()
         before = withheld.copy()
-        found = attack_equations(system, withheld, min_count, gaps=gaps, witnesses=kept).narrow
+        found = attack_equations(
+            system, withheld, min_count, gaps=gaps, witnesses=kept, exact="otherwise"
+        ).narrow
+        # Given away exactly (linear algebra, no program): the suppressor lets it move.
+        exact = [n.quantity for n in found if not n.binding and n.low == n.high]
         # The equations binding at a narrow quantity's ends; where the programs name
         # none (one equation pins it), every equation it is in.
-        unnamed = [n.quantity for n in found if not n.binding]
+        unnamed = [n.quantity for n in found if not n.binding and not n.low == n.high]
         binding = [r for n in found for r in n.binding]
-        return np.union1d(system.eq[np.isin(system.q, unnamed)], binding).astype(np.int64)
+        equations = np.union1d(system.eq[np.isin(system.q, unnamed)], binding).astype(np.int64)
+        return equations, np.array(exact, dtype=np.int64)
 
     return check
 
