@@ -112,6 +112,7 @@ def build_atlas(
             precision=config.indicators.rate_precision,
             carried=carried,
             internal=internal,
+            progress=say,
         )
         cells, carried = protection.cells, protection.carried
         table = pd.concat(

@@ -42,7 +42,11 @@ def main() -> None:
         rows.append(("generate demo (not part of a build)", time.perf_counter() - start))
     config = load_config(demo / "atlas.toml")
     start = time.perf_counter()
-    result = build_atlas(config, strict=True, output=work / "build")
+
+    def progress(message: str) -> None:  # each step as it starts, for long builds
+        print(f"[{time.perf_counter() - start:8.1f} s] {message}", flush=True)
+
+    result = build_atlas(config, strict=True, output=work / "build", progress=progress)
     total = time.perf_counter() - start
     rows += list(result.timings.items())
     rows.append(("whole build", total))

@@ -1171,9 +1171,19 @@ def test_the_checks_stop_when_their_equations_have_nothing_left_to_withhold():
         calls.append(withheld.copy())
         return np.array([eq]), np.array([], dtype=np.int64)
 
-    withheld = complement(system, np.zeros(3, dtype=bool), min_count=10, check=check)
+    said = []
+    withheld = complement(
+        system, np.zeros(3, dtype=bool), min_count=10, check=check, progress=said.append
+    )
     assert len(calls) == 3
     assert [c.sum() for c in calls] == [0, 2, 3] and withheld.all()
+    # A build at full scale spends many minutes here: each check is told as it starts.
+    found = "1 equation pinning counts too closely, 0 counts given away exactly"
+    assert said == [
+        "Checking what the release gives away, pass 1",
+        f"Checking what the release gives away, pass 2 (pass 1: {found})",
+        f"Checking what the release gives away, pass 3 (pass 2: {found})",
+    ]
 
 
 def test_relaxed_pieces_cut_side_by_side_are_the_pieces_cut_one_by_one():

@@ -87,6 +87,7 @@ def complement(
     check: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
     max_checks: int = 50,
     gaps: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> np.ndarray:
     """Which cells to withhold (by position in the cells ``system`` was built from):
     the primary ones (``secret``) and their complements.
@@ -97,7 +98,8 @@ def complement(
     each of those quantities the complements that free it (:meth:`System.unpin`),
     and the rounds run again, up to ``max_checks`` times, or until a check finds nothing
     left to withhold. Whatever the last check leaves, the audit finds again and refuses
-    to publish.
+    to publish. ``progress`` is told of each check as it starts, and of what the one
+    before found (a build at full scale runs for many minutes here).
     """
     secret = np.asarray(secret, dtype=bool)
     system.min_count = min_count
@@ -118,13 +120,21 @@ def complement(
             if not system.round():
                 return
 
+    say = progress or (lambda _message: None)
     rounds()
-    for _ in range(max_checks):
+    found = ""
+    for number in range(1, max_checks + 1):
         if check is None:
             break
+        say(f"Checking what the release gives away, pass {number}{found}")
         binding, pinned = check(withheld())
         if len(binding) == 0 and len(pinned) == 0:
             break
+        found = (
+            f" (pass {number}: {len(binding):,} equation{'s' * (len(binding) != 1)} "
+            f"pinning counts too closely, {len(pinned):,} count{'s' * (len(pinned) != 1)} "
+            "given away exactly)"
+        )
         widened = system.widen(binding)
         if not (system.unpin(pinned) or widened):
             break  # nothing left to withhold there: checking again would find the same

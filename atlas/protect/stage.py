@@ -99,6 +99,7 @@ def protect_cells(
     internal: pd.Series | None = None,
     complements: bool = True,
     schools: pd.DataFrame | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Protection:
     """Protect ``cells`` (computed, unprotected): rates rounded to ``precision`` decimal
     places. ``carried``, the previous edition matched with these cells: what it withheld
@@ -107,7 +108,8 @@ def protect_cells(
     geographies of a redrawn layer). ``complements=False`` stops at the primary rule
     (and what is carried): not safe to publish, for showing what complements are for.
     ``schools`` (``school_id`` and each school's geography per layer) ties the rests of
-    equations over the same schools (:class:`~atlas.protect.complement.Areas`)."""
+    equations over the same schools (:class:`~atlas.protect.complement.Areas`).
+    ``progress`` hears of each of the suppressor's checks."""
     min_count = privacy.min_count
     primary = primary_withheld(
         cells, count_indicators=COUNTS, place_counts=PLACES, min_count=min_count
@@ -133,6 +135,7 @@ def protect_cells(
             min_count=min_count,
             check=audit_check(system, min_count, gaps=gaps, witnesses=witnesses),
             gaps=gaps,
+            progress=progress,
         )
     withheld = pd.Series(hidden, index=cells.index[students]).reindex(cells.index, fill_value=False)
     shown = ~internal if internal is not None else pd.Series(True, index=cells.index)
