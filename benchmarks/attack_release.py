@@ -1,6 +1,7 @@
 """Play the independent attacker (tests/attacker.py) on a built release, year by year.
 
-    .venv/bin/python benchmarks/attack_release.py --build BUILD --inputs DEMO [--year Y]
+    .venv/bin/python benchmarks/attack_release.py --build BUILD --inputs DEMO \
+        [--year Y] [--indicator I]
 
 It reads what a journalist has: the published long table (``BUILD/data/atlas_long.csv``)
 and public facts, the schools' locations and administering districts
@@ -57,9 +58,16 @@ def main() -> None:
     parser.add_argument("--build", type=Path, required=True, help="a built release folder")
     parser.add_argument("--inputs", type=Path, required=True, help="the folder of atlas.toml")
     parser.add_argument("--year", action="append", help="only these years (repeatable)")
+    parser.add_argument(
+        "--indicator",
+        action="append",
+        help="only these indicators (repeatable): fewer published figures, a weaker attacker",
+    )
     parser.add_argument("--min-count", type=int, default=10)
     args = parser.parse_args()
     table = read_published((args.build / "data" / "atlas_long.csv").read_bytes())
+    if args.indicator:
+        table = table[table["indicator"].isin(args.indicator)]
     where = school_places(args.inputs)
     years = args.year or sorted(table["year"].unique())
     print("| year | counts bounded | narrower than min-count | seconds |")
