@@ -474,11 +474,16 @@ class Attacker:
                 np.maximum(high, at, out=high)
             if short().sum() == before.sum():
                 break
-        # Then each that is still short, exactly, both ways.
+        # Then each that is still short, exactly, both ways; each solution widens the
+        # others too, and one it opens needs no programs of its own.
         for i in np.flatnonzero(short()):
+            if not short()[i]:
+                continue
             row = t[i].toarray().ravel()
-            low[i] = min(low[i], solve(row)[i])
-            high[i] = max(high[i], solve(-row)[i])
+            for sense in (1.0, -1.0):
+                at = solve(sense * row)
+                np.minimum(low, at, out=low)
+                np.maximum(high, at, out=high)
             exact[i] = True
         return [
             Finding(t.key, t.side, float(low[i]), float(high[i]), bool(exact[i]), t.terms)
