@@ -453,38 +453,31 @@ class Attacker:
         def short() -> np.ndarray:
             return ~exact & (high - low < min_count - 1e-6)
 
-        # Push every still-short side up together, then down, while that opens some.
-        while (before := short()).any():
+        def push(cost: np.ndarray) -> None:
+            """Solve for ``cost`` and its opposite; widen every side to both solutions."""
             for sense in (-1.0, 1.0):
-                at = solve(sense * np.asarray(t[before].sum(axis=0)).ravel())
+                at = solve(sense * cost)
                 np.minimum(low, at, out=low)
                 np.maximum(high, at, out=high)
-            if short().sum() == before.sum():
-                break
-        # Sides that add up to something published move against each other, so pushed
-        # all one way none of them moves: push each a way of its own, drawn at random
-        # (seeded), while that opens some. Every solution is one the release allows, so
-        # this only saves the exact programs below; it decides nothing.
+
+        # Push every still-short side up together, then down, while that opens some; then
+        # each a way of its own, drawn at random (seeded): sides that add up to something
+        # published move against each other, so pushed all one way none of them moves.
+        # Every solution is one the release allows: this only saves the programs below.
         draw = np.random.default_rng(0)
-        while (before := short()).any():
-            signs = draw.choice([-1.0, 1.0], size=int(before.sum()))
-            for sense in (-1.0, 1.0):
-                at = solve(sense * np.asarray(t[before].T @ signs).ravel())
-                np.minimum(low, at, out=low)
-                np.maximum(high, at, out=high)
-            if short().sum() == before.sum():
-                break
+        for ways in ("together", "apart"):
+            while (before := short()).any():
+                k = int(before.sum())
+                way = np.ones(k) if ways == "together" else draw.choice([-1.0, 1.0], size=k)
+                push(np.asarray(t[before].T @ way).ravel())
+                if short().sum() == before.sum():
+                    break
         # Then each that is still short, exactly, both ways; each solution widens the
         # others too, and one it opens needs no programs of its own.
         for i in np.flatnonzero(short()):
-            if not short()[i]:
-                continue
-            row = t[i].toarray().ravel()
-            for sense in (1.0, -1.0):
-                at = solve(sense * row)
-                np.minimum(low, at, out=low)
-                np.maximum(high, at, out=high)
-            exact[i] = True
+            if short()[i]:
+                push(t[i].toarray().ravel())
+                exact[i] = True
         return [
             Finding(t.key, t.side, float(low[i]), float(high[i]), bool(exact[i]), t.terms)
             for i, t in enumerate(targets)
