@@ -10,7 +10,9 @@ geographies come from a point-in-polygon join done here with geopandas, not from
 own join. The attacker knows the student counts and seven rates (tests/attacker.py);
 the rest of the release it leaves out, which only makes it weaker. It prints, per year,
 the withheld sides and derived counts it bounded, those it found narrower than
-``--min-count``, and the time taken. Exit code 1 when any is narrow.
+``--min-count``, and of those the ones at risk: a withheld side that may hold someone
+(a withheld true zero hides nobody), or a derived count that may be 1 to
+``--min-count`` - 1 (as tests/test_attacker.py judges). Exit code 1 when any is at risk.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import geopandas as gpd
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.attacker import attack, read_published, too_narrow  # noqa: E402
+from tests.attacker import Finding, attack, read_published, too_narrow  # noqa: E402
 
 
 def school_places(inputs: Path) -> dict[str, dict[str, str]]:
@@ -70,19 +72,30 @@ def main() -> None:
         table = table[table["indicator"].isin(args.indicator)]
     where = school_places(args.inputs)
     years = args.year or sorted(table["year"].unique())
-    print("| year | counts bounded | narrower than min-count | seconds |")
-    print("|---|---:|---:|---:|", flush=True)
+    print("| year | counts bounded | narrower than min-count | at risk | seconds |")
+    print("|---|---:|---:|---:|---:|", flush=True)
     leaks = []
     for year in years:
         start = time.perf_counter()
         findings = attack(table[table["year"] == year], where, args.min_count)
         narrow = too_narrow(findings, args.min_count)
-        leaks += narrow
+        risky = [f for f in narrow if at_risk(f, args.min_count)]
+        leaks += risky
         seconds = time.perf_counter() - start
-        print(f"| {year} | {len(findings):,} | {len(narrow):,} | {seconds:.1f} |", flush=True)
-    for f in leaks[:50]:
-        print(f"narrow: {' '.join(f.key)} {f.side}: {f.low:.2f} to {f.high:.2f}")
+        print(
+            f"| {year} | {len(findings):,} | {len(narrow):,} | {len(risky):,} | {seconds:.1f} |",
+            flush=True,
+        )
+    for f in leaks:
+        print(f"at risk: {' '.join(f.key)} {f.side}: {f.low:.2f} to {f.high:.2f}")
     sys.exit(1 if leaks else 0)
+
+
+def at_risk(finding: Finding, min_count: int) -> bool:
+    """Whether a narrow count's interval holds a value worth protecting."""
+    if finding.side in ("numerator", "complement", "denominator"):  # a withheld side
+        return finding.high > 0.5
+    return finding.high > 0.5 and finding.low < min_count - 0.5
 
 
 if __name__ == "__main__":
