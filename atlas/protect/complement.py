@@ -61,9 +61,9 @@ from atlas.protect.exhaustive import exhaustive_equations
 from atlas.protect.overlay import OVERLAY_LAYER
 from atlas.rules import packs
 
-#: Pins read from certificates over their whole block at one check, at most
-#: (:meth:`System.unpin`; each is a least-squares solve over the block: 23 s over a
-#: year's at scale 0.01); when there are no more pins than this, every one is read.
+#: Pins read from their certificates at one check, at most (:meth:`System.unpin`); when
+#: there are no more than this, every one is (each certificate is a least-squares solve
+#: over its block: 23 s over a year's at scale 0.01).
 CERTIFIED = 10
 #: total = sum of parts, among housing groups.
 GROUP_RELATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -318,7 +318,6 @@ class System:
         self.spared = np.zeros(len(self.value), dtype=bool)
         self.spared[: self.n] = quantities["layer"].isin([CITY_LAYER, SCHOOL_LAYER]).to_numpy()
         self.met = np.zeros(len(self.value), dtype=bool)
-        self._table: np.ndarray | None = None  # per quantity, its table's number
 
     def protected(self) -> np.ndarray:
         """The quantities no reader may work out: every one a cell shows, and every
@@ -385,29 +384,24 @@ class System:
         return self.hide(np.concatenate([chosen, self._certified(pins[again])]))
 
     def _certified(self, pins: np.ndarray) -> np.ndarray:
-        """For each pin (one per count repeated over several layers), the published
-        quantity to hide: where the pin's certificate reads it.
+        """For each pin (one per count repeated over several layers, ``CERTIFIED`` at
+        most), the published quantity to hide: where the pin's certificate reads it.
 
         The certificate is the least-squares set of factors ``y`` whose sum of equations
-        over the hidden quantities is the pin alone. A reader then has pin = constant -
-        sum of ``s_j`` times each published count ``j``, with ``s_j`` = ``y`` dotted with
-        ``j``'s column. Hiding the cheapest count among those of ``|s_j|`` at least half
-        the largest (not ``spared``, unless all are) takes a term the reading needs; if
-        another certificate does without it, the next check finds the pin again. Where
-        no published count is read, each equation of the pin gets its cheapest published
-        member.
-
-        A certificate is looked for first among the pin's own table's equations (its
-        geographies, their pieces and schools: :meth:`_same_table`), where sums of
-        geographies of several layers give counts away: a small solve. Only where that
-        finds none is it looked for over the pin's whole block of hidden quantities, for
-        ``CERTIFIED`` pins at most (23 s each over a year's at scale 0.01)."""
+        over the hidden quantities is the pin alone (over the pin's block of hidden
+        quantities). A reader then has pin = constant - sum of ``s_j`` times each
+        published count ``j``, with ``s_j`` = ``y`` dotted with ``j``'s column.
+        Hiding the cheapest count among those of ``|s_j|`` at least half the largest
+        (not ``spared``, unless all are) takes a term the reading needs; if another
+        certificate does without it, the next check finds the pin again. Where no
+        published count is read, each equation of the pin gets its cheapest published
+        member."""
         if len(pins) == 0:
             return np.zeros(0, dtype=np.int64)
         # A count repeated over layers of the same schools is one count: one certificate.
         same = ["family", "measure", "year", "group", "grade_band", "value"]
         repeated = self.quantities.reindex(pins)[same].duplicated().to_numpy() & (pins < self.n)
-        pins = pins[~repeated]
+        pins = pins[~repeated][:CERTIFIED]
         n_eq = int(self.eq.max(initial=-1)) + 1
         terms = sparse.csr_matrix((self.coef, (self.eq, self.q)), shape=(n_eq, len(self.value)))
         hidden = np.flatnonzero(self.hidden & ~self.known)
@@ -416,22 +410,26 @@ class System:
         label = connected_components(graph, directed=False)[1]
         row_label, col_label = label[:n_eq], label[n_eq:]
         published = np.flatnonzero(self._candidates())
-        on_published = terms[:, published].tocsr()
         chosen: list[int] = []
         stuck: list[int] = []
-        whole = CERTIFIED  # solves over a whole block left
         for pin in pins.tolist():
             at = int(np.searchsorted(hidden, pin))
             if at == len(hidden) or hidden[at] != pin:  # not hidden: nothing to read
                 continue
-            rows = np.flatnonzero(row_label == col_label[at])
-            read = _read(on_hidden, on_published, rows[self._same_table(pin)[rows]], at)
-            if read is None and whole > 0:
-                whole -= 1
-                read = _read(on_hidden, on_published, rows, at)
-                if read is None:
-                    stuck.append(pin)
-            if read is None:
+            block = col_label[at]
+            cols = np.flatnonzero(col_label == block)
+            rows = np.flatnonzero(row_label == block)
+            target = int(np.searchsorted(cols, at))
+            sub = on_hidden[rows][:, cols]
+            # Rows and columns scaled to unit length (LSQR is twice as fast), then back.
+            by_row, row_scale, col_scale = unit_scaled(sub)
+            unit = np.zeros(len(cols))
+            unit[target] = col_scale[target]
+            y = row_scale * lsqr(by_row, unit, atol=1e-14, btol=1e-14, iter_lim=20 * len(rows))[0]
+            unit[target] = 1.0
+            read = np.abs(terms[rows][:, published].T @ y)
+            if np.abs(sub.T @ y - unit).max() > 1e-6 or read.max(initial=0.0) < 1e-9:
+                stuck.append(pin)
                 continue
             strong = np.flatnonzero(read >= read.max() / 2)
             if not self.spared[published[strong]].all():
@@ -442,17 +440,6 @@ class System:
         return np.concatenate(
             [chosen, self._cheapest(own, np.full(n_eq, float(self.min_count)))]
         ).astype(np.int64)
-
-    def _same_table(self, q: int) -> np.ndarray:
-        """Per equation, whether every quantity in it is of ``q``'s table, year, group and
-        band (rests are of any)."""
-        if self._table is None:
-            keys = ["family", "measure", "year", "group", "grade_band"]
-            self._table = np.full(len(self.value), -1)
-            self._table[: self.n] = self.quantities.groupby(keys, sort=False).ngroup()
-        other = (self._table != self._table[q]) & (self._table >= 0)
-        n_eq = int(self.eq.max(initial=-1)) + 1
-        return np.bincount(self.eq, weights=other[self.q], minlength=n_eq) == 0
 
     def round(self) -> bool:
         """Withhold one complement in every exposing equation; False when none exposes."""
@@ -497,30 +484,6 @@ class System:
         frame["rank"] = np.where(frame["short"], -frame["value"], frame["cost"])
         best = frame.sort_values(["eq", "short", "rank", "q"]).drop_duplicates("eq")
         return best["q"].unique()
-
-
-def _read(
-    on_hidden: sparse.csr_matrix, on_published: sparse.csr_matrix, rows: np.ndarray, at: int
-) -> np.ndarray | None:
-    """How much a certificate over the equations ``rows`` reads each published quantity
-    (``on_published``'s columns); None when no sum of them is hidden quantity ``at``
-    (a column of ``on_hidden``) alone, or the sum reads nothing published."""
-    sub = on_hidden[rows]
-    cols = np.unique(sub.indices)
-    target = int(np.searchsorted(cols, at))
-    if target == len(cols) or cols[target] != at:
-        return None
-    sub = sub[:, cols]
-    # Rows and columns scaled to unit length (LSQR is twice as fast), then back.
-    by_row, row_scale, col_scale = unit_scaled(sub)
-    unit = np.zeros(len(cols))
-    unit[target] = col_scale[target]
-    y = row_scale * lsqr(by_row, unit, atol=1e-14, btol=1e-14, iter_lim=20 * len(rows))[0]
-    unit[target] = 1.0
-    if np.abs(sub.T @ y - unit).max() > 1e-6:
-        return None
-    read = np.abs(on_published[rows].T @ y)
-    return read if read.max(initial=0.0) >= 1e-9 else None
 
 
 def unit_scaled(a: sparse.csr_matrix) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
