@@ -1216,31 +1216,3 @@ def test_relaxed_pieces_cut_side_by_side_are_the_pieces_cut_one_by_one():
     assert [(list(c), list(r)) for c, r in pieces] == [([2, 3], [2]), ([0, 1, 2], [0, 1])]
     for (cols, rows), piece in zip(pieces, equations._cut(a, pieces), strict=True):
         assert (piece.toarray() == a.toarray()[np.ix_(rows, cols)]).all()
-
-
-def test_overlay_pieces_are_the_schools_sharing_a_geography_of_every_layer():
-    from atlas.protect.overlay import overlay_pieces
-
-    # Districts nest in boroughs: each district's schools are already a geography's.
-    nested = pd.DataFrame(
-        {
-            "school_id": ["A", "B", "C"],
-            "borough": ["1", "1", "2"],
-            "school_district": ["10", "11", "20"],
-        }
-    )
-    assert overlay_pieces(nested, ["borough", "school_district"]) is None
-    # A community district across two districts, and a school in no community district:
-    # pieces {A, B} (10, CD1), {C} (11, CD1), {D} (11, none).
-    crossing = pd.DataFrame(
-        {
-            "school_id": ["A", "B", "C", "D"],
-            "borough": ["1", "1", "1", "1"],
-            "school_district": ["10", "10", "11", "11"],
-            "community": ["1", "1", "1", None],
-        }
-    )
-    pieces = overlay_pieces(crossing, ["borough", "school_district", "community"])
-    assert pieces is not None
-    groups = sorted(sorted(s.index) for _, s in pieces.groupby(pieces))
-    assert groups == [["A", "B"], ["C"], ["D"]]

@@ -13,9 +13,7 @@ exactly and that a reader knows:
 * grade bands within all grades; every layer within the city; districts within their
   parent layer; schools within the district of every layer they lie in (school
   locations are public, so a reader can add up the schools of a community district
-  and compare it with the school districts that overlap it); every geography is the sum
-  of the pieces the layers cut the schools into (:mod:`atlas.protect.overlay`), counts
-  no reader sees;
+  and compare it with the school districts that overlap it);
 * a rate's denominator is a count of the ``students`` table where the two agree in
   every cell (all students, or all but pre-K), and rates with the same denominator
   (the race shares, graduation and dropout) share it; shares of one partition (race
