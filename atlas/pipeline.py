@@ -26,7 +26,6 @@ from atlas.indicators.reach import pre_k_reach
 from atlas.model import SCHOOL_LAYER, ProtectedRelease, ReleaseMeta
 from atlas.protect import editions
 from atlas.protect.complement import Parents, within_by_schools
-from atlas.protect.overlay import OVERLAY_LAYER, overlay_geography, overlay_pieces
 from atlas.protect.ranks import ranks
 from atlas.protect.report import privacy_report, write_privacy_report
 from atlas.protect.stage import coding, protect_cells
@@ -93,16 +92,9 @@ def build_atlas(
     redrawn = editions.Redrawn({}, extract.schools, {})
     if prior and changed:
         redrawn = editions.redrawn_layers(prior, changed, extract.schools, config)
-    # The pieces the layers cut the schools into (for protection only, never published).
-    internal_layers = dict(redrawn.layers)
-    pieces = overlay_pieces(redrawn.schools, [*extract.layers, *redrawn.layers])
-    schools = redrawn.schools
-    if pieces is not None:
-        internal_layers[OVERLAY_LAYER] = overlay_geography(pieces)
-        schools = schools.assign(**{OVERLAY_LAYER: schools["school_id"].astype(str).map(pieces)})
-    placed = dataclasses.replace(extract, schools=schools)
+    placed = dataclasses.replace(extract, schools=redrawn.schools)
     with stage("compute", "Computing indicators"):
-        cells = compute(config, placed, internal_layers)
+        cells = compute(config, placed, redrawn.layers)
     with stage("protect", "Protecting every cell"):
         carried = editions.carry(prior, cells, changed, redrawn.same) if prior else None
         if carried is not None and redrawn.layers:
@@ -111,7 +103,7 @@ def build_atlas(
         # Cells of the previous edition's redrawn geographies, protected, never published.
         internal = cells["layer"].isin(list(redrawn.layers))
         through_schools = editions.through_schools(carried, internal, redrawn)
-        names = _layer_names(config, placed, list(internal_layers))
+        names = _layer_names(config, placed, list(redrawn.layers))
         protection = protect_cells(
             cells,
             parents=_parents(placed, names),

@@ -21,7 +21,6 @@ from atlas.config import Indicators, Privacy
 from atlas.errors import ProtectionError
 from atlas.model import Rendered
 from atlas.protect.complement import Parents, within_by_schools
-from atlas.protect.overlay import OVERLAY_LAYER, overlay_pieces
 from atlas.protect.stage import protect_cells
 from atlas.render.long_csv import long_csv
 from tests.attacker import (
@@ -99,11 +98,8 @@ LAYERS = ("borough", "district", "community")
 
 
 def school_frame(where: dict[str, dict[str, str]]) -> pd.DataFrame:
-    """Each school's geography per layer (empty where it lies in none of the layer), and
-    its piece of their overlay where ``where`` names one."""
-    layers = [
-        layer for layer in (*LAYERS, OVERLAY_LAYER) if any(layer in w for w in where.values())
-    ]
+    """Each school's geography per layer (empty where it lies in none of the layer)."""
+    layers = [layer for layer in LAYERS if any(layer in w for w in where.values())]
     return pd.DataFrame(
         [{"school_id": s, **w} for s, w in where.items()], columns=["school_id", *layers]
     )
@@ -125,15 +121,6 @@ def build_parents(
     return parents
 
 
-def with_pieces(where: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
-    """``where`` with each school's piece of the overlay of its layers, as
-    atlas/pipeline.py computes them (none where the layers nest)."""
-    pieces = overlay_pieces(school_frame(where), LAYERS)
-    if pieces is None:
-        return where
-    return {s: {**w, OVERLAY_LAYER: pieces[s]} for s, w in where.items()}
-
-
 def make_city(
     districts: dict[str, str],
     schools: dict[str, str],
@@ -152,9 +139,8 @@ def make_city(
         if cd is not None:
             where[s]["community"] = cd
     places = {("city", "city"): names, **{("school", s): [s] for s in names}}
-    pieces = with_pieces(where)
     for s in names:
-        for layer, geo in pieces[s].items():
+        for layer, geo in where[s].items():
             places.setdefault((layer, geo), []).append(s)
     groups = ["all", "homeless", *HOMELESS_TYPES, "housed", *INCOME]
     if five_year:
@@ -198,7 +184,7 @@ def make_city(
                         }
                     )
     cells = pd.DataFrame(rows)
-    parents = build_parents(pieces, {"district": [pd.Series(districts, name="borough")]})
+    parents = build_parents(where, {"district": [pd.Series(districts, name="borough")]})
     return City(cells, where, parents)
 
 
@@ -666,53 +652,3 @@ def test_the_city_minus_every_community_district_counts_the_schools_in_none():
         )
     ]
     assert _pinned(protection_stage(cells, parents, where=schools), schools, cells) == []
-
-
-def test_two_districts_holding_the_schools_of_two_community_districts_give_one_away():
-    # School districts D1 = schools A, B; D2 = C, D; D3 = E, F; D4 = G, H. Community
-    # districts CD1 = A, C; CD2 = B, D; CD3 = E, G; CD4 = F, H: no geography lies within
-    # another, yet D1 and D2 hold the same schools as CD1 and CD2. Housed low-income
-    # students (not published by school): A 2, B 3, C 20, D 20, E 12, F 13, G 14, H 15.
-    # D1 (5) is withheld, and the city's equation over the districts hides the cheapest
-    # other district, D3 (25); but D1 = CD1 + CD2 - D2 = 22 + 23 - 40 = 5, and then
-    # D3 = 99 - 5 - 40 - 29 = 25.
-    layout = {
-        "A": ("D1", "CD1", 2),
-        "B": ("D1", "CD2", 3),
-        "C": ("D2", "CD1", 20),
-        "D": ("D2", "CD2", 20),
-        "E": ("D3", "CD3", 12),
-        "F": ("D3", "CD4", 13),
-        "G": ("D4", "CD3", 14),
-        "H": ("D4", "CD4", 15),
-    }
-    schools = {s: {"district": d, "community": cd} for s, (d, cd, _n) in layout.items()}
-
-    def cells_of(where):
-        counts: dict[tuple[str, str], int] = {("city", "city"): 99}
-        for s, (_d, _cd, n) in layout.items():
-            for place in where[s].items():
-                counts[place] = counts.get(place, 0) + n
-        return pd.DataFrame(
-            [
-                r
-                for (layer, geo), n in counts.items()
-                for r in _rows(layer, geo, "students", {"housed_low_income": n})
-            ]
-        )
-
-    cells = cells_of(schools)
-    assert set(cells["numerator"]) == {99, 5, 40, 25, 29, 22, 23, 26, 28}
-    unpieced = protection_stage(cells, build_parents(schools, {}), where=schools)
-    withheld = unpieced.loc[unpieced["flag"] == "withheld", ["layer", "geo_id"]]
-    assert sorted(map(tuple, withheld.to_numpy())) == [("district", "D1"), ("district", "D3")]
-    assert _pinned(unpieced, schools, cells) == [
-        ("district", "D1", "students", "housed_low_income", "numerator", 5, 5),
-        ("district", "D3", "students", "housed_low_income", "numerator", 25, 25),
-    ]
-    # With the overlay's pieces (here each school is one), as the pipeline builds them.
-    pieces = with_pieces(schools)
-    assert len({w[OVERLAY_LAYER] for w in pieces.values()}) == 8
-    table = protection_stage(cells_of(pieces), build_parents(pieces, {}), where=pieces)
-    assert OVERLAY_LAYER not in set(table["layer"])
-    assert _pinned(table, schools, cells) == []

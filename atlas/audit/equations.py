@@ -224,8 +224,7 @@ def attack_equations(
     if not gaps:
         small_rest[system.n :] &= system.rest_area
     # A withheld true zero counts no student: there is no one to protect in it.
-    # A piece of the overlay is unknown to a reader, and not protected itself.
-    target = unknown & (shown_by_cell | small_rest) & (system.value > 0) & ~system.pieces
+    target = unknown & (shown_by_cell | small_rest) & (system.value > 0)
     # Targets to solve: those not already proven wide.
     push = target if witnesses is None else target & ~witnesses.proven
     # Equations restricted to the unknowns.

@@ -56,7 +56,6 @@ from scipy.sparse.linalg import lsqr
 
 from atlas.model import CITY_LAYER, SCHOOL_LAYER, SHARE_SOURCES
 from atlas.protect.exhaustive import exhaustive_equations
-from atlas.protect.overlay import OVERLAY_LAYER
 from atlas.rules import packs
 
 #: Pins read from their certificates at one check, at most (:meth:`System.unpin`); when
@@ -208,9 +207,7 @@ class Areas:
         known = pd.Series(self.of)
         index = pd.MultiIndex.from_frame(places[["layer", "geo_id"]].astype(str))
         out = known.reindex(index).fillna(-1).to_numpy(np.int64)
-        # A rest over a piece's schools stays a rest: protected where it is small.
-        apart = places["family"].isin(PER_UNIT) | (places["layer"] == OVERLAY_LAYER)
-        return np.where(apart.to_numpy(), -1, out)
+        return np.where(places["family"].isin(PER_UNIT).to_numpy(), -1, out)
 
     def rest(self, top: int, parts: Iterable[int]) -> int:
         """The number of the schools of ``top`` outside ``parts``; -1 unless every part
@@ -301,11 +298,6 @@ class System:
         # Quantities a reader knows from elsewhere (a previous edition published them
         # with the same value): hiding them hides nothing, so they count as published.
         self.known = np.zeros(len(self.value), dtype=bool)
-        #: Quantities no cell publishes, nor protects: the counts of the overlay's pieces
-        #: (:mod:`atlas.protect.overlay`), hidden for good.
-        self.pieces = np.zeros(len(self.value), dtype=bool)
-        self.pieces[: self.n] = (quantities["layer"] == OVERLAY_LAYER).to_numpy()
-        self.hidden |= self.pieces
         self.cell = shown["cell"].to_numpy()
         self.cell_q = shown["q"].to_numpy()
         self.n_cells = n_cells
@@ -323,7 +315,7 @@ class System:
         outside a rate's population, would otherwise be a small count published by
         subtraction)."""
         out = np.zeros(len(self.value), dtype=bool)
-        out[: self.n] = ~self.pieces[: self.n]
+        out[: self.n] = True
         rest = self.value[self.n :]
         out[self.n :] = (rest >= 1) & (rest < self.min_count) & (self.rest_area | self.gaps)
         return out

@@ -19,8 +19,7 @@ from atlas.audit.equations import Witnesses, attack_equations
 from atlas.config import Privacy
 from atlas.model import INDICATOR_INFO
 from atlas.protect import editions
-from atlas.protect.complement import PER_UNIT, Parents, System, build_system, complement
-from atlas.protect.overlay import OVERLAY_LAYER
+from atlas.protect.complement import Parents, System, build_system, complement
 from atlas.protect.primary import Coding, primary_withheld, protect
 
 #: The indicators that are counts (the others are rates).
@@ -111,15 +110,6 @@ def protect_cells(
     ``schools`` (``school_id`` and each school's geography per layer) ties the rests of
     equations over the same schools (:class:`~atlas.protect.complement.Areas`).
     ``progress`` hears of each of the suppressor's checks."""
-    # A student counted in every school attended (per unit) is counted in several of
-    # the overlay's pieces of one geography: those pieces add up to nothing published.
-    per_unit = (cells["layer"] == OVERLAY_LAYER) & cells["indicator"].isin(PER_UNIT)
-    if per_unit.any():
-        keep = ~per_unit
-        cells = cells[keep].reset_index(drop=True)
-        internal = None if internal is None else internal[keep].reset_index(drop=True)
-        if carried is not None:
-            carried = carried.subset(keep)
     min_count = privacy.min_count
     primary = primary_withheld(
         cells, count_indicators=COUNTS, place_counts=PLACES, min_count=min_count
@@ -148,9 +138,7 @@ def protect_cells(
             progress=progress,
         )
     withheld = pd.Series(hidden, index=cells.index[students]).reindex(cells.index, fill_value=False)
-    # The overlay's pieces are never published (the system hides them from the start).
-    pieces = cells["layer"] == OVERLAY_LAYER
-    shown = ~pieces if internal is None else ~internal & ~pieces
+    shown = ~internal if internal is not None else pd.Series(True, index=cells.index)
     cells, primary, withheld, fixed = (
         x[shown].reset_index(drop=True) for x in (cells, primary, withheld, fixed)
     )
