@@ -51,7 +51,6 @@ from collections.abc import Callable, Iterable, Mapping
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import lsqr
 
 from atlas.model import CITY_LAYER, SCHOOL_LAYER, SHARE_SOURCES
@@ -377,10 +376,11 @@ class System:
         """For each pin (one per count repeated over several layers, ``CERTIFIED`` at
         most), the published quantity to hide: where the pin's certificate reads it.
 
-        The certificate is the least-squares set of factors ``y`` whose sum of equations
-        over the hidden quantities is the pin alone (over the pin's block of hidden
-        quantities). A reader then has pin = constant - sum of ``s_j`` times each
-        published count ``j``, with ``s_j`` = ``y`` dotted with ``j``'s column.
+        The certificate is a set of factors ``y`` whose sum of equations over the hidden
+        quantities is the pin alone, the least-squares one among the equations nearest
+        the pin that hold one (:class:`Neighbours`). A reader then has pin = constant -
+        sum of ``s_j`` times each published count ``j``, with ``s_j`` = ``y`` dotted
+        with ``j``'s column.
         Hiding the cheapest count among those of ``|s_j|`` at least half the largest
         (not ``spared``, unless all are) takes a term the reading needs; if another
         certificate does without it, the next check finds the pin again. Where no
@@ -396,9 +396,7 @@ class System:
         terms = sparse.csr_matrix((self.coef, (self.eq, self.q)), shape=(n_eq, len(self.value)))
         hidden = np.flatnonzero(self.hidden & ~self.known)
         on_hidden = terms[:, hidden].tocsr()
-        graph = sparse.bmat([[None, on_hidden], [on_hidden.T, None]]).tocsr()
-        label = connected_components(graph, directed=False)[1]
-        row_label, col_label = label[:n_eq], label[n_eq:]
+        near = Neighbours(on_hidden)
         published = np.flatnonzero(self._candidates())
         chosen: list[int] = []
         stuck: list[int] = []
@@ -406,19 +404,13 @@ class System:
             at = int(np.searchsorted(hidden, pin))
             if at == len(hidden) or hidden[at] != pin:  # not hidden: nothing to read
                 continue
-            block = col_label[at]
-            cols = np.flatnonzero(col_label == block)
-            rows = np.flatnonzero(row_label == block)
-            target = int(np.searchsorted(cols, at))
-            sub = on_hidden[rows][:, cols]
-            # Rows and columns scaled to unit length (LSQR is twice as fast), then back.
-            by_row, row_scale, col_scale = unit_scaled(sub)
-            unit = np.zeros(len(cols))
-            unit[target] = col_scale[target]
-            y = row_scale * lsqr(by_row, unit, atol=1e-14, btol=1e-14, iter_lim=20 * len(rows))[0]
-            unit[target] = 1.0
+            found = near.certificate(at)
+            if found is None:
+                stuck.append(pin)
+                continue
+            rows, y = found
             read = np.abs(terms[rows][:, published].T @ y)
-            if np.abs(sub.T @ y - unit).max() > 1e-6 or read.max(initial=0.0) < 1e-9:
+            if read.max(initial=0.0) < 1e-9:
                 stuck.append(pin)
                 continue
             strong = np.flatnonzero(read >= read.max() / 2)
@@ -474,6 +466,62 @@ class System:
         frame["rank"] = np.where(frame["short"], -frame["value"], frame["cost"])
         best = frame.sort_values(["eq", "short", "rank", "q"]).drop_duplicates("eq")
         return best["q"].unique()
+
+
+class Neighbours:
+    """Certificates found near their count: the equations of ``a`` (equations by hidden
+    quantities) within some steps of a column, the steps doubling until a certificate
+    is found or the column's whole block is taken.
+
+    A certificate is a set of factors ``y``, one per equation, whose sum of equations is
+    the column's quantity alone over every hidden quantity. Equations whose hidden
+    quantities all lie near the column are a subset of the block's: a certificate among
+    them is one over the block (each other equation gets a factor of zero). Most
+    counts are given away by a few geographies and groups of one table, so most
+    certificates are found in a few steps, by a solve over a few hundred equations
+    where the whole block's takes a year's (tens of thousands)."""
+
+    def __init__(self, a: sparse.csr_matrix) -> None:
+        self.a = a
+        self.touch = (abs(a) > 0).astype(np.int32).tocsr()
+        self.touch_t = self.touch.T.tocsr()
+
+    def certificate(self, col: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """The equations (rows of ``a``) and factors of a certificate for ``col``, or
+        None when its whole block holds none (within LSQR's tolerance)."""
+        cols = np.zeros(self.a.shape[1], dtype=bool)
+        cols[col] = True
+        taken, steps = 0, 2
+        while True:
+            whole = False
+            while taken < steps and not whole:
+                rows_near = self.touch @ cols.astype(np.int32) > 0
+                grown = (self.touch_t @ rows_near.astype(np.int32) > 0) | cols
+                whole = grown.sum() == cols.sum()
+                cols, taken = grown, taken + 1
+            inside = np.flatnonzero(cols)
+            near = self.touch @ cols.astype(np.int32)
+            rows = np.flatnonzero((near > 0) & (near == np.diff(self.touch.indptr)))
+            y = _certificate(self.a[rows][:, inside], int(np.searchsorted(inside, col)))
+            if y is not None:
+                return rows, y
+            if whole:
+                return None
+            steps *= 2
+
+
+def _certificate(sub: sparse.csr_matrix, target: int) -> np.ndarray | None:
+    """Factors ``y`` (per row of ``sub``) with ``sub.T @ y`` the unit vector at
+    ``target``, by least squares; None when the rows hold no such sum."""
+    # Rows and columns scaled to unit length (LSQR is twice as fast), then back.
+    by_row, row_scale, col_scale = unit_scaled(sub)
+    unit = np.zeros(sub.shape[1])
+    unit[target] = col_scale[target]
+    y = row_scale * lsqr(by_row, unit, atol=1e-14, btol=1e-14, iter_lim=20 * sub.shape[0])[0]
+    unit[target] = 1.0
+    if np.abs(sub.T @ y - unit).max() > 1e-6:
+        return None
+    return y
 
 
 def unit_scaled(a: sparse.csr_matrix) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
