@@ -57,10 +57,14 @@ from atlas.model import CITY_LAYER, SCHOOL_LAYER, SHARE_SOURCES
 from atlas.protect.exhaustive import exhaustive_equations
 from atlas.rules import packs
 
-#: Pins read from their certificates at one check, at most (:meth:`System.unpin`); when
-#: there are no more than this, every one is (each certificate is a least-squares solve
-#: over its block: 23 s over a year's at scale 0.01).
+#: Pins read from certificates found farther than ``NEAR`` equations from them, at one
+#: check, at most (:meth:`System.unpin`); when there are no more than this, every pin is
+#: read (each such certificate is a least-squares solve over up to its whole block: 30 s
+#: over a year's at scale 0.01).
 CERTIFIED = 10
+#: Equations near a pin within which its certificate is looked for first; every pin
+#: whose certificate lies there is read at once (most: under a second each at 0.01).
+NEAR = 50_000
 #: total = sum of parts, among housing groups.
 GROUP_RELATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("all", ("homeless", "housed")),
@@ -373,8 +377,10 @@ class System:
         return self.hide(np.concatenate([chosen, self._certified(pins[again])]))
 
     def _certified(self, pins: np.ndarray) -> np.ndarray:
-        """For each pin (one per count repeated over several layers, ``CERTIFIED`` at
-        most), the published quantity to hide: where the pin's certificate reads it.
+        """For each pin (one per count repeated over several layers), the published
+        quantity to hide: where the pin's certificate reads it. Every pin whose
+        certificate lies within ``NEAR`` equations of it is read; of the others,
+        ``CERTIFIED`` at most (the next check finds the rest again).
 
         The certificate is a set of factors ``y`` whose sum of equations over the hidden
         quantities is the pin alone, the least-squares one among the equations nearest
@@ -391,7 +397,7 @@ class System:
         # A count repeated over layers of the same schools is one count: one certificate.
         same = ["family", "measure", "year", "group", "grade_band", "value"]
         repeated = self.quantities.reindex(pins)[same].duplicated().to_numpy() & (pins < self.n)
-        pins = pins[~repeated][:CERTIFIED]
+        pins = pins[~repeated]
         n_eq = int(self.eq.max(initial=-1)) + 1
         terms = sparse.csr_matrix((self.coef, (self.eq, self.q)), shape=(n_eq, len(self.value)))
         hidden = np.flatnonzero(self.hidden & ~self.known)
@@ -400,23 +406,32 @@ class System:
         published = np.flatnonzero(self._candidates())
         chosen: list[int] = []
         stuck: list[int] = []
-        for pin in pins.tolist():
-            at = int(np.searchsorted(hidden, pin))
-            if at == len(hidden) or hidden[at] != pin:  # not hidden: nothing to read
-                continue
-            found = near.certificate(at)
+
+        def read(at: int, max_rows: int | None) -> bool:
+            """Hide what the certificate of ``hidden[at]`` reads; False when it has none
+            within ``max_rows`` equations (and more are left to look in)."""
+            found = near.certificate(at, max_rows)
             if found is None:
-                stuck.append(pin)
-                continue
+                if at not in near.searched:
+                    return False
+                stuck.append(int(hidden[at]))
+                return True
             rows, y = found
-            read = np.abs(terms[rows][:, published].T @ y)
-            if read.max(initial=0.0) < 1e-9:
-                stuck.append(pin)
-                continue
-            strong = np.flatnonzero(read >= read.max() / 2)
+            weight = np.abs(terms[rows][:, published].T @ y)
+            if weight.max(initial=0.0) < 1e-9:
+                stuck.append(int(hidden[at]))
+                return True
+            strong = np.flatnonzero(weight >= weight.max() / 2)
             if not self.spared[published[strong]].all():
                 strong = strong[~self.spared[published[strong]]]
             chosen.append(int(published[strong[np.argmin(self.cost[published[strong]])]]))
+            return True
+
+        at = np.searchsorted(hidden, pins)
+        at = at[(at < len(hidden)) & (hidden[np.minimum(at, len(hidden) - 1)] == pins)]
+        far = [a for a in at.tolist() if not read(a, NEAR)]
+        for a in far[:CERTIFIED]:
+            read(a, None)
         own = np.zeros(n_eq, dtype=bool)
         own[self.eq[np.isin(self.q, stuck)]] = True
         return np.concatenate(
@@ -485,10 +500,15 @@ class Neighbours:
         self.a = a
         self.touch = (abs(a) > 0).astype(np.int32).tocsr()
         self.touch_t = self.touch.T.tocsr()
+        #: Columns whose whole block was looked in.
+        self.searched: set[int] = set()
 
-    def certificate(self, col: int) -> tuple[np.ndarray, np.ndarray] | None:
-        """The equations (rows of ``a``) and factors of a certificate for ``col``, or
-        None when its whole block holds none (within LSQR's tolerance)."""
+    def certificate(
+        self, col: int, max_rows: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The equations (rows of ``a``) and factors of a certificate for ``col``; None
+        when its whole block holds none (within LSQR's tolerance: ``col`` is then in
+        ``searched``), or none lies within ``max_rows`` equations of it."""
         cols = np.zeros(self.a.shape[1], dtype=bool)
         cols[col] = True
         taken, steps = 0, 2
@@ -502,10 +522,13 @@ class Neighbours:
             inside = np.flatnonzero(cols)
             near = self.touch @ cols.astype(np.int32)
             rows = np.flatnonzero((near > 0) & (near == np.diff(self.touch.indptr)))
+            if max_rows is not None and len(rows) > max_rows and not whole:
+                return None
             y = _certificate(self.a[rows][:, inside], int(np.searchsorted(inside, col)))
             if y is not None:
                 return rows, y
             if whole:
+                self.searched.add(col)
                 return None
             steps *= 2
 
