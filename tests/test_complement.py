@@ -1216,3 +1216,34 @@ def test_relaxed_pieces_cut_side_by_side_are_the_pieces_cut_one_by_one():
     assert [(list(c), list(r)) for c, r in pieces] == [([2, 3], [2]), ([0, 1, 2], [0, 1])]
     for (cols, rows), piece in zip(pieces, equations._cut(a, pieces), strict=True):
         assert (piece.toarray() == a.toarray()[np.ix_(rows, cols)]).all()
+
+
+def test_certificates_are_found_near_their_count_and_far_ones_only_when_allowed():
+    # Unknowns x0..x9 (all hidden); equations (rows), each summing to a known constant:
+    #   r0: x0 + x1      r1: x1              -> x0 = r0 - r1, two equations near x0
+    #   r2: x2 - x3      r3: x3 - x4   r4: x4 - x5   r5: x5 - x6   r6: x6
+    #                                        -> x2 = r2 + r3 + r4 + r5 + r6, five in a chain
+    #   r7: x7 + x8      r8: x8 + x9         -> x7 is never alone: no certificate
+    rows = [[(0, 1), (1, 1)], [(1, 1)], [(2, 1), (3, -1)], [(3, 1), (4, -1)]]
+    rows += [[(4, 1), (5, -1)], [(5, 1), (6, -1)], [(6, 1)], [(7, 1), (8, 1)], [(8, 1), (9, 1)]]
+    r, c, v = zip(*[(i, j, x) for i, row in enumerate(rows) for j, x in row], strict=True)
+    a = sparse.csr_matrix((v, (r, c)), shape=(len(rows), 10))
+    near = complement_module.Neighbours(a)
+
+    found = near.certificate(0, max_rows=2)
+    assert found is not None
+    eqs, y = found
+    assert set(eqs[np.abs(y) > 1e-9].tolist()) == {0, 1}
+    assert np.allclose(a[eqs].T @ y, np.eye(10)[0])
+    assert np.allclose(y[np.searchsorted(eqs, [0, 1])], [1, -1])
+
+    # x2's certificate needs all five equations of the chain: not within two.
+    assert near.certificate(2, max_rows=2) is None
+    assert 2 not in near.searched
+    eqs, y = near.certificate(2)
+    assert set(eqs.tolist()) == {2, 3, 4, 5, 6}
+    assert np.allclose(y[np.searchsorted(eqs, [2, 3, 4, 5, 6])], 1)
+
+    # x7 has none in its whole block (r7, r8), however far one looks.
+    assert near.certificate(7) is None
+    assert 7 in near.searched
