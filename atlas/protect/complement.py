@@ -371,8 +371,9 @@ class System:
         its equations that has a published member neither a headline count, nor the
         city's, nor a school's (``spared``): the cheapest of those, as in the rounds.
         Most pins are freed so, and the release's headlines and its dot maps are not
-        spent on them. A pin met again, or any when there are few (``CERTIFIED``), is
-        read from its certificate (:meth:`_certified`)."""
+        spent on them. A pin met
+        again, or any when there are few (``CERTIFIED``), is read from its certificate
+        (:meth:`_certified`)."""
         pins = np.unique(np.asarray(list(pins), dtype=np.int64))
         if len(pins) == 0:
             return False
@@ -477,7 +478,7 @@ class System:
     ) -> np.ndarray:
         """For each flagged equation, its published member that costs least among those
         of at least ``need`` students, a headline count only when no other has as many;
-        else its largest, again a headline count last. Ties go to the lower id."""
+        else its largest. Ties go to the lower id."""
         among = self._candidates() if among is None else among
         cand = equations[self.eq] & among[self.q]
         frame = pd.DataFrame(
