@@ -105,43 +105,6 @@ def test_one_withheld_group_is_recovered_by_subtraction_until_a_complement_hides
     assert after.narrow == []
 
 
-def test_a_complement_spends_the_homeless_count_last():
-    # City: all 140 = ever homeless 40 + always housed 100 = homeless 35 + housed 105;
-    # ever homeless 40 = homeless 35 + formerly homeless 5 (withheld), so 40 - 35 = 5.
-    # The homeless count (35) costs fewer students than ever homeless (40), but it is
-    # the page's headline: the complement is ever homeless. Then all - always housed
-    # gives ever homeless away, and always housed (100) is cheaper than all (140). The
-    # headline costing the least would have taken homeless, then housed (all - housed),
-    # then shelter (homeless = shelter + 0 + 0 + 0): 145 students withheld here, not 180.
-    cells = _cells(
-        _students(
-            "city",
-            "city",
-            {
-                "all": 140,
-                "ever_homeless": 40,
-                "always_housed": 100,
-                "homeless": 35,
-                "housed": 105,
-                "formerly_homeless": 5,
-                "shelter": 35,
-                "doubled_up": 0,
-                **NONE,
-            },
-        )
-    )
-    secret, withheld, before, after, system = _run(cells)
-    assert [_named(system, n)[:4] for n in before.narrow] == [
-        ("city", "city", "formerly_homeless", "all")
-    ]
-    assert set(cells.loc[withheld, "group"]) == {
-        "formerly_homeless",
-        "ever_homeless",
-        "always_housed",
-    }
-    assert after.narrow == []
-
-
 def test_a_withheld_district_is_recovered_from_its_borough_until_a_complement_hides():
     # Borough B = districts 1 (3 students), 2 (50) and 3 (60); the city = borough.
     rows = _students("borough", "B", {"all": 113})
@@ -635,18 +598,15 @@ def test_student_counts_pinned_by_their_own_equations_are_found_in_a_block_too_l
     assert attack_equations(system, after, 10, max_block=4).exact == 0
 
 
-def test_a_pin_met_first_among_many_spares_the_city_then_is_read_when_met_again(
+def test_a_pin_met_first_among_many_spares_the_city_in_its_equations(
     monkeypatch,
 ):
     # The three layers' schools withheld, the city published. School a is in two
     # equations: the city = a + b + c, and, a being the one school in no community
     # district, the city = CD1 + a. Among many pins (none read from its certificate
     # here), a met for the first time gets the cheapest published member of each of its
-    # equations but the city's, a school's, or a geography's students: here the only
-    # published members are the city's and CD1's students, so it gets none. Met again,
-    # it is read from its certificate, a = the city - CD1 (21 - 15), which hides the
-    # cheaper of the two, both spared: CD1 (15 students, one cell, against the city's
-    # 21, shown also as its suspension rate's denominator).
+    # equations but those whose only published member is the city's count (or a
+    # school's): CD1, and not the city.
     cells, system = _three_layers()
     withheld = (cells["layer"] == "school").to_numpy()
     system.hide(system.cell_q[withheld[system.cell]])
@@ -657,51 +617,12 @@ def test_a_pin_met_first_among_many_spares_the_city_then_is_read_when_met_again(
     assert ("school", "a", "all", "all", 6.0, 6.0) in names
     monkeypatch.setattr(complement_module, "CERTIFIED", 0)
     before = system.hidden.copy()
-    assert not system.unpin([a])
-    assert system.met[a]
     assert system.unpin([a])
     hidden = system.quantities.iloc[np.flatnonzero(system.hidden[: system.n] & ~before[: system.n])]
     assert list(zip(hidden["layer"], hidden["geo_id"], strict=True)) == [
         ("community_district", "CD1")
     ]
-
-
-def test_a_pin_met_first_among_many_spares_its_districts_students(monkeypatch):
-    # Districts D1 (120 students) and D2 (130) make the city (250). Suspended: 3 of D1's
-    # (withheld), 17 of D2's, 20 of the city's. A reader has D1's 3 as 20 - 17. D1's
-    # suspended count is in two equations: D1's 120 students = its suspended + its not
-    # suspended (both withheld), and the city's 20 = D1's + D2's. Met first among many
-    # pins, it gets D2's suspended count (the cheapest published member of the second
-    # equation), and not D1's students, the only published member of the first: a
-    # geography's students are the headline of its page and the denominator of every
-    # rate there.
-    cells = _cells(
-        _students("city", "city", {"all": 250})
-        + _students("school_district", "D1", {"all": 120})
-        + _students("school_district", "D2", {"all": 130})
-        + [
-            ("suspension", "city", "city", "all", "all", 20, 250),
-            ("suspension", "school_district", "D1", "all", "all", 3, 120),
-            ("suspension", "school_district", "D2", "all", "all", 17, 130),
-        ]
-    )
-    system = build_system(cells, count_indicators=COUNTS, parents={})
-    withheld = ((cells["indicator"] == "suspension") & (cells["geo_id"] == "D1")).to_numpy()
-    system.hide(system.cell_q[withheld[system.cell]])
-    found = attack_equations(system, withheld, 10).narrow
-    assert [(n.low, n.high) for n in found] == [(3.0, 3.0), (117.0, 117.0)]
-    quantities = system.quantities
-    (yes,) = np.flatnonzero(
-        (quantities["geo_id"] == "D1") & (quantities["measure"] == "yes").to_numpy()
-    )
-    monkeypatch.setattr(complement_module, "CERTIFIED", 0)
-    before = system.hidden.copy()
-    assert system.unpin([yes])
-    new = quantities.iloc[np.flatnonzero(system.hidden[: system.n] & ~before[: system.n])]
-    assert sorted(zip(new["geo_id"], new["family"], new["measure"], strict=True)) == [
-        ("D2", "suspension", "no"),
-        ("D2", "suspension", "yes"),
-    ]
+    assert system.met[a]
 
 
 def test_counts_given_away_only_by_rates_and_students_together_are_found_exactly():

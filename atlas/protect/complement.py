@@ -306,20 +306,10 @@ class System:
         self.n_cells = n_cells
         refs = np.bincount(self.cell_q, minlength=len(self.value))
         self.cost = self.value * np.maximum(refs, 1)
-        #: Each geography's students and homeless students in all grades: its page's
-        #: headline (the share of students homeless) and every rate's denominator.
-        #: Every choice of a complement takes them last (:meth:`_cheapest`).
-        self.headline = np.zeros(len(self.value), dtype=bool)
-        self.headline[: self.n] = (
-            (quantities["family"] == "students")
-            & quantities["group"].isin(["all", "homeless"])
-            & (quantities["grade_band"] == "all")
-        ).to_numpy()
-        #: Quantities :meth:`unpin` spends last: the headline, the city's counts (the
-        #: release's own headline) and the schools' (its dot maps); and those it has
-        #: met before.
-        self.spared = self.headline.copy()
-        self.spared[: self.n] |= quantities["layer"].isin([CITY_LAYER, SCHOOL_LAYER]).to_numpy()
+        #: Quantities :meth:`unpin` spends last: the city's (the release's headline) and
+        #: the schools' (its dot maps); and those it has met before.
+        self.spared = np.zeros(len(self.value), dtype=bool)
+        self.spared[: self.n] = quantities["layer"].isin([CITY_LAYER, SCHOOL_LAYER]).to_numpy()
         self.met = np.zeros(len(self.value), dtype=bool)
 
     def protected(self) -> np.ndarray:
@@ -368,10 +358,9 @@ class System:
         was not hidden before.
 
         A pin met for the first time, when there are many, gets a complement in each of
-        its equations that has a published member neither a headline count, nor the
-        city's, nor a school's (``spared``): the cheapest of those, as in the rounds.
-        Most pins are freed so, and the release's headlines and its dot maps are not
-        spent on them. A pin met
+        its equations that has a published member neither the city's nor a school's
+        (``spared``): the cheapest of those, as in the rounds. Most pins are freed so,
+        and the release's headline and its dot maps are not spent on them. A pin met
         again, or any when there are few (``CERTIFIED``), is read from its certificate
         (:meth:`_certified`)."""
         pins = np.unique(np.asarray(list(pins), dtype=np.int64))
@@ -477,8 +466,7 @@ class System:
         self, equations: np.ndarray, need: np.ndarray, among: np.ndarray | None = None
     ) -> np.ndarray:
         """For each flagged equation, its published member that costs least among those
-        of at least ``need`` students, a headline count only when no other has as many;
-        else its largest. Ties go to the lower id."""
+        of at least ``need`` students; else its largest. Ties go to the lower id."""
         among = self._candidates() if among is None else among
         cand = equations[self.eq] & among[self.q]
         frame = pd.DataFrame(
@@ -487,13 +475,11 @@ class System:
                 "q": self.q[cand],
                 "value": self.value[self.q[cand]],
                 "cost": self.cost[self.q[cand]],
-                "headline": self.headline[self.q[cand]],
             }
         )
         frame["short"] = frame["value"] < need[frame["eq"]]
         frame["rank"] = np.where(frame["short"], -frame["value"], frame["cost"])
-        order = ["eq", "short", "headline", "rank", "q"]
-        best = frame.sort_values(order).drop_duplicates("eq")
+        best = frame.sort_values(["eq", "short", "rank", "q"]).drop_duplicates("eq")
         return best["q"].unique()
 
 
