@@ -22,23 +22,10 @@ def release_from_build(config_path: Path, build: Path) -> ProtectedRelease:
     """The release of the atlas that ``config_path`` describes, as built into ``build``."""
     config = load_config(config_path)
     layers, _ = read_layers(config)
-    text = {
-        c: str
-        for c in (
-            "year",
-            "layer",
-            "geo_id",
-            "geo_name",
-            "group",
-            "grade_band",
-            "indicator",
-            "category",
-            "flag",
-            "note",
-        )
-    }
+    numeric = ("numerator", "denominator", "value")
+    text = {c: str for c in LONG_COLUMNS if c not in numeric}
     table = pd.read_csv(build / "data" / "atlas_long.csv", dtype=text, keep_default_na=False)
-    for column in ("numerator", "denominator", "value"):
+    for column in numeric:
         table[column] = pd.to_numeric(table[column].replace("", np.nan))
     years = tuple(sorted(table["year"].unique()))
     return ProtectedRelease(
